@@ -1,0 +1,130 @@
+# credpipe - build, test, demo, install.
+#
+#   make deps      install the Debian packages in debian-packages.txt (only
+#                  what is missing; needs root then)
+#   make           every program into bin/
+#   make check     build and run every test (SANITIZE=1: ASan+UBSan build)
+#   make demo      the whole pipeline on samples/
+#   make bench     the benchmark (bench/)
+#   make install   PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS     = libxml-2.0 zbar libpng libqrencode sqlite3 libsodium \
+           harfbuzz-subset harfbuzz fontconfig
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/san
+BIN     ?= build/san/bin
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+OPT     ?= -O1 -g
+else
+BUILD   ?= build/std
+BIN     ?= bin
+SANFLAGS =
+OPT     ?= -O2 -g
+endif
+
+WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -Iinclude \
+            $(PKGCFLAGS) -DCREDPIPE_VERSION='"$(VERSION)"' $(CFLAGS) -MMD -MP
+LDLIBS    = $(PKGLIBS) -lhpdf -lzint -lm -lpthread
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+LIB_SRC  = $(wildcard stages/common/*.c)
+LIB_OBJ  = $(LIB_SRC:stages/common/%.c=$(BUILD)/common/%.o)
+LIB      = $(BUILD)/libcredpipe.a
+PROG_SRC = $(wildcard stages/*.c)
+PROGS    = $(PROG_SRC:stages/%.c=$(BIN)/%)
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TESTS    = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOLS    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all deps check check-sanitize demo bench install clean tests tools
+
+all: $(PROGS)
+
+deps:
+	@missing=$$(grep -v '^[[:space:]]*\(#\|$$\)' debian-packages.txt | \
+	  while read -r p; do \
+	    dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
+	      grep -q 'install ok installed' || echo "$$p"; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:" $$missing; \
+	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/common/%.o: stages/common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/stages/%.o: stages/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/stages/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(TESTS)
+tools: $(TOOLS)
+
+# check: the plain build, then the same suite under ASan+UBSan.
+check: deps
+	$(MAKE) all tests tools
+	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) bash tests/run.sh
+ifneq ($(SANITIZE),1)
+	$(MAKE) SANITIZE=1 check-sanitize
+endif
+
+check-sanitize:
+	$(MAKE) SANITIZE=1 all tests tools
+	CREDPIPE_BIN=build/san/bin CREDPIPE_BUILD=build/san CREDPIPE_SANITIZE=1 \
+	  bash tests/run.sh
+
+demo: deps
+	$(MAKE) all tools
+	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) ./pipeline.sh demo
+
+bench: deps
+	$(MAKE) all tools
+	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) bash bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/credpipe \
+	  $(DESTDIR)$(PREFIX)/share/credpipe/schemas \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	sed 's|^CREDPIPE_PREFIX=.*|CREDPIPE_PREFIX=$(PREFIX)|' pipeline.sh \
+	  > $(DESTDIR)$(PREFIX)/bin/credpipe
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/credpipe
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/libexec/credpipe/
+	install -m 644 schemas/*.xsd $(DESTDIR)$(PREFIX)/share/credpipe/schemas/
+	if ls man/*.1 >/dev/null 2>&1; then \
+	  install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+
+clean:
+	rm -rf build bin
+
+-include $(wildcard $(BUILD)/*/*.d)

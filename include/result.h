@@ -1,0 +1,79 @@
+/*
+ * result.h - the decision of a dossier (schemas/result.xsd, SPEC §7).
+ *
+ * The same structure is each stage's result file in the spool
+ * (outcome "pending" while the dossier goes on) and the published
+ * out/results/<id>.xml. Stages load the previous stage's result, add
+ * their part, and commit it as their own.
+ */
+#ifndef CREDPIPE_RESULT_H
+#define CREDPIPE_RESULT_H
+
+#include <stddef.h>
+#include <time.h>
+#include "config.h"
+
+#define RESULT_MAX_REASONS 32
+#define RESULT_MAX_QR 32
+
+enum outcome { OUTCOME_PENDING = 0, OUTCOME_VERIFIED, OUTCOME_NOT_VERIFIED,
+               OUTCOME_REJECTED };
+
+struct result_reason {
+	char code[40];          /* SPEC §3 reason code */
+	char field[48];         /* record-mismatch: the field; else "" */
+	char text[512];         /* a sentence for a person (no personal data) */
+};
+
+struct result_qr {
+	char attachment[72];
+	char status[16];        /* valid|unreadable|foreign|unknown|... */
+	char code[20];          /* verification code, if a payload */
+};
+
+struct result {
+	char id[48];
+	char folder[1024];      /* original folder name, when id was made up */
+	char kind[32];          /* dossier kind, or "unknown" */
+	enum outcome outcome;
+	char decided[40];       /* ISO 8601 time of the decision */
+	struct result_reason reasons[RESULT_MAX_REASONS];
+	int nreasons;
+	struct result_qr qrs[RESULT_MAX_QR];
+	int nqrs;
+	/* report, when issued */
+	char report_code[20];
+	char report_number[20];
+	char report_issued[12];
+	char report_expires[12];
+	char report_file[128];
+	/* shipment, paper reports */
+	char ship_courier[8];
+	char ship_waybill[24];
+	char ship_batch[40];
+	/* notice, rejected / not verified */
+	char notice_file[128];
+	/* held for an operator (SPEC §6): the message, else "" */
+	char held[512];
+};
+
+/* outcome_name - "pending", "verified", "not-verified", "rejected" */
+const char *outcome_name(enum outcome o);
+/* result_init - empty result for ID */
+void result_init(struct result *r, const char *id);
+/* result_add_reason - append a reason (printf-style text); 0 or -1 full */
+int result_add_reason(struct result *r, const char *code, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* result_has_reason - CODE is among the reasons */
+int result_has_reason(const struct result *r, const char *code);
+/* result_save - commit R as XML to PATH */
+int result_save(const struct result *r, const char *path);
+/* result_load - read PATH written by result_save; 0, -1/errno */
+int result_load(struct result *r, const char *path);
+/* result_publish - commit R as OUT/results/<id>.xml */
+int result_publish(const struct config *cfg, const struct result *r);
+/* result_published_path - OUT/results/<id>.xml */
+char *result_published_path(const struct config *cfg, const char *id,
+    char *buf, size_t size);
+
+#endif

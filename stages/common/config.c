@@ -1,0 +1,376 @@
+/*
+ * config.c - options from the command line, CREDPIPE_* environment and
+ * the config file, in that order of precedence (SPEC §1).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "timeutil.h"
+
+extern char **environ;
+
+#define OPT_BASE 1000
+
+/* The shared options; each long name maps to KEY by upper-casing. */
+static const struct option common_options[] = {
+	{ "home",             required_argument, NULL, OPT_BASE + 0 },
+	{ "inbox",            required_argument, NULL, OPT_BASE + 1 },
+	{ "out",              required_argument, NULL, OPT_BASE + 2 },
+	{ "records",          required_argument, NULL, OPT_BASE + 3 },
+	{ "jobs",             required_argument, NULL, OPT_BASE + 4 },
+	{ "now",              required_argument, NULL, OPT_BASE + 5 },
+	{ "settle",           required_argument, NULL, OPT_BASE + 6 },
+	{ "incomplete-after", required_argument, NULL, OPT_BASE + 7 },
+	{ "verify-url",       required_argument, NULL, OPT_BASE + 8 },
+	{ "tz",               required_argument, NULL, OPT_BASE + 9 },
+	{ "font",             required_argument, NULL, OPT_BASE + 10 },
+	{ "batch-size",       required_argument, NULL, OPT_BASE + 11 },
+	{ "quiet",            no_argument,       NULL, OPT_BASE + 12 },
+	{ "verbose",          no_argument,       NULL, OPT_BASE + 13 },
+	{ "config",           required_argument, NULL, OPT_BASE + 14 },
+	{ "help",             no_argument,       NULL, OPT_BASE + 15 },
+	{ "version",          no_argument,       NULL, OPT_BASE + 16 },
+};
+#define NCOMMON (sizeof common_options / sizeof common_options[0])
+
+/* config_common_help - the shared options, for --help texts */
+const char *
+config_common_help(void)
+{
+	return
+	"  --home DIR                 state root ($CREDPIPE_HOME, else ./var)\n"
+	"  --inbox DIR  --out DIR  --records FILE\n"
+	"  --jobs N                   parallel workers (default: CPUs)\n"
+	"  --now TIME                 the clock, ISO 8601 (replays, tests)\n"
+	"  --settle SECONDS           quiet time before claiming (60)\n"
+	"  --incomplete-after HOURS   reject incomplete folders after (24)\n"
+	"  --verify-url URL           base URL in report QR codes\n"
+	"  --tz OFFSET                office time zone (+08:00)\n"
+	"  --font FILE                CJK TrueType font (fontconfig)\n"
+	"  --batch-size N             parcels per courier batch (50)\n"
+	"  --config FILE              KEY=value file\n"
+	"  --quiet | --verbose        what is printed\n"
+	"  --help | --version\n";
+}
+
+/* key_normalise - "incomplete-after" -> "INCOMPLETE_AFTER" */
+static void
+key_normalise(char *key)
+{
+	for (char *p = key; *p; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+}
+
+/* config_set - store KEY=VALUE unless a stronger source set it */
+static int
+config_set(struct config *cfg, const char *key, const char *value,
+    int source)
+{
+	char norm[128];
+	int i;
+
+	if (snprintf(norm, sizeof norm, "%s", key) >= (int)sizeof norm)
+		return 0;
+	key_normalise(norm);
+	for (i = 0; i < cfg->nentries; i++)
+		if (strcmp(cfg->entries[i].key, norm) == 0)
+			break;
+	if (i < cfg->nentries) {
+		if (cfg->entries[i].source > source)
+			return 0;
+		free(cfg->entries[i].value);
+	} else {
+		if (cfg->nentries == CONFIG_MAX_ENTRIES)
+			return -1;
+		cfg->entries[i].key = strdup(norm);
+		cfg->nentries++;
+	}
+	cfg->entries[i].value = strdup(value);
+	cfg->entries[i].source = source;
+	if (cfg->entries[i].key == NULL || cfg->entries[i].value == NULL)
+		fatal("config");
+	return 0;
+}
+
+/* config_entry_find - the entry for KEY, or NULL */
+static const struct config_entry *
+config_entry_find(const struct config *cfg, const char *key)
+{
+	for (int i = 0; i < cfg->nentries; i++)
+		if (strcmp(cfg->entries[i].key, key) == 0)
+			return &cfg->entries[i];
+	return NULL;
+}
+
+/* config_get - value of KEY from any source, or NULL */
+const char *
+config_get(const struct config *cfg, const char *key)
+{
+	const struct config_entry *e = config_entry_find(cfg, key);
+
+	return e ? e->value : NULL;
+}
+
+/* config_read_file - KEY=value lines; '#' comments; 0 or -1 */
+static int
+config_read_file(struct config *cfg, const char *path, int must_exist)
+{
+	char line[4096];
+	int lineno = 0;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		log_warn("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		char *p = line, *eq, *end;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		eq = strchr(p, '=');
+		if (eq == NULL) {
+			log_warnx("%s:%d: expected KEY=value", path, lineno);
+			fclose(fp);
+			return -1;
+		}
+		*eq = '\0';
+		for (end = eq; end > p && isspace((unsigned char)end[-1]);)
+			*--end = '\0';
+		char *value = eq + 1;
+		while (isspace((unsigned char)*value))
+			value++;
+		if (strncmp(p, "CREDPIPE_", 9) == 0)
+			p += 9;
+		config_set(cfg, p, value, CONFIG_FROM_FILE);
+	}
+	fclose(fp);
+	return 0;
+}
+
+/* parse_long - a whole decimal number within [lo, hi] */
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* bad_value - report KEY's bad value; the status depends on its source */
+static int
+bad_value(const struct config_entry *e, const char *why, int *status)
+{
+	log_warnx("%s: bad value \"%.64s\": %s", e->key, e->value, why);
+	*status = e->source == CONFIG_FROM_ARGS ? EX_USAGE : EX_CONFIG;
+	return -1;
+}
+
+/* copy_path - VALUE or DEFAULT into a fixed buffer */
+static int
+copy_value(char *dst, size_t size, const char *value, int *status)
+{
+	if (snprintf(dst, size, "%s", value) >= (int)size) {
+		log_warnx("value too long: %.64s...", value);
+		*status = EX_CONFIG;
+		return -1;
+	}
+	return 0;
+}
+
+/* config_resolve - typed values from the entries */
+static int
+config_resolve(struct config *cfg, int *status)
+{
+	const struct config_entry *e;
+	const char *v;
+	long n;
+
+	v = config_get(cfg, "HOME");
+	if (copy_value(cfg->home, sizeof cfg->home, v ? v : "./var",
+	    status) == -1)
+		return -1;
+	v = config_get(cfg, "INBOX");
+	if (v ? copy_value(cfg->inbox, sizeof cfg->inbox, v, status) :
+	    (snprintf(cfg->inbox, sizeof cfg->inbox, "%s/inbox",
+	    cfg->home) >= (int)sizeof cfg->inbox))
+		return -1;
+	v = config_get(cfg, "OUT");
+	if (v ? copy_value(cfg->out, sizeof cfg->out, v, status) :
+	    (snprintf(cfg->out, sizeof cfg->out, "%s/out",
+	    cfg->home) >= (int)sizeof cfg->out))
+		return -1;
+	v = config_get(cfg, "RECORDS");
+	if (v ? copy_value(cfg->records, sizeof cfg->records, v, status) :
+	    (snprintf(cfg->records, sizeof cfg->records, "%s/records.db",
+	    cfg->home) >= (int)sizeof cfg->records))
+		return -1;
+	v = config_get(cfg, "FONT");
+	if (copy_value(cfg->font, sizeof cfg->font, v ? v : "", status) == -1)
+		return -1;
+	v = config_get(cfg, "VERIFY_URL");
+	if (copy_value(cfg->verify_url, sizeof cfg->verify_url,
+	    v ? v : "https://verify.example.edu.cn/v", status) == -1)
+		return -1;
+
+	cfg->tz = 8 * 60;
+	if ((e = config_entry_find(cfg, "TZ")) != NULL &&
+	    tz_parse(e->value, &cfg->tz) == -1)
+		return bad_value(e, "expected an offset like +08:00", status);
+
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->jobs = n > 0 ? (int)n : 1;
+	if ((e = config_entry_find(cfg, "JOBS")) != NULL) {
+		if (parse_long(e->value, 1, 256, &n) == -1)
+			return bad_value(e, "expected 1..256", status);
+		cfg->jobs = (int)n;
+	}
+	cfg->now = time(NULL);
+	cfg->now_given = 0;
+	if ((e = config_entry_find(cfg, "NOW")) != NULL) {
+		if (time_parse_iso(e->value, cfg->tz, &cfg->now) == -1)
+			return bad_value(e, "expected ISO 8601 time", status);
+		cfg->now_given = 1;
+	}
+	cfg->settle = 60;
+	if ((e = config_entry_find(cfg, "SETTLE")) != NULL) {
+		if (parse_long(e->value, 0, 86400L * 365, &cfg->settle) == -1)
+			return bad_value(e, "expected seconds", status);
+	}
+	cfg->incomplete_after = 24 * 3600L;
+	if ((e = config_entry_find(cfg, "INCOMPLETE_AFTER")) != NULL) {
+		if (parse_long(e->value, 0, 24L * 3650, &n) == -1)
+			return bad_value(e, "expected hours", status);
+		cfg->incomplete_after = n * 3600L;
+	}
+	cfg->batch_size = 50;
+	if ((e = config_entry_find(cfg, "BATCH_SIZE")) != NULL) {
+		if (parse_long(e->value, 1, 100000, &n) == -1)
+			return bad_value(e, "expected 1..100000", status);
+		cfg->batch_size = (int)n;
+	}
+	cfg->verbosity = LOG_NORMAL;
+	if ((v = config_get(cfg, "QUIET")) != NULL && strcmp(v, "0") != 0 &&
+	    *v != '\0')
+		cfg->verbosity = LOG_QUIET;
+	if ((v = config_get(cfg, "VERBOSE")) != NULL && strcmp(v, "0") != 0 &&
+	    *v != '\0')
+		cfg->verbosity = LOG_VERBOSE;
+	return 0;
+}
+
+/* config_parse - defaults, file, environment and ARGV */
+int
+config_parse(struct config *cfg, int argc, char **argv,
+    const struct option *extra, config_extra_fn fn, void *ctx, int *status)
+{
+	struct option opts[NCOMMON + 64];
+	const char *config_file = NULL;
+	size_t nopts = 0, nextra = 0;
+	int c;
+
+	memset(cfg, 0, sizeof *cfg);
+	*status = 0;
+	for (size_t i = 0; i < NCOMMON; i++)
+		opts[nopts++] = common_options[i];
+	if (extra != NULL)
+		for (; extra[nextra].name != NULL && nextra < 63; nextra++)
+			opts[nopts++] = extra[nextra];
+	memset(&opts[nopts], 0, sizeof opts[nopts]);
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h' || c == OPT_BASE + 15) {
+			cfg->help = 1;
+			continue;
+		}
+		if (c == OPT_BASE + 16) {
+			cfg->version = 1;
+			continue;
+		}
+		if (c == OPT_BASE + 14) {
+			config_file = optarg;
+			continue;
+		}
+		if (c >= OPT_BASE && c < OPT_BASE + (int)NCOMMON) {
+			const char *name = common_options[c - OPT_BASE].name;
+			config_set(cfg, name, optarg ? optarg : "1",
+			    CONFIG_FROM_ARGS);
+			continue;
+		}
+		if (c != '?' && fn != NULL && fn(c, optarg, ctx) == 0)
+			continue;
+		*status = EX_USAGE;
+		return -1;
+	}
+	if (cfg->help || cfg->version)
+		return optind;
+
+	for (char **ep = environ; *ep != NULL; ep++) {
+		char key[128];
+		const char *eq;
+
+		if (strncmp(*ep, "CREDPIPE_", 9) != 0)
+			continue;
+		eq = strchr(*ep, '=');
+		if (eq == NULL || (size_t)(eq - *ep - 9) >= sizeof key)
+			continue;
+		memcpy(key, *ep + 9, (size_t)(eq - *ep - 9));
+		key[eq - *ep - 9] = '\0';
+		config_set(cfg, key, eq + 1, CONFIG_FROM_ENV);
+	}
+	if (config_file != NULL) {
+		if (config_read_file(cfg, config_file, 1) == -1) {
+			*status = EX_CONFIG;
+			return -1;
+		}
+	} else {
+		const char *home = config_get(cfg, "HOME");
+		char path[4096];
+
+		if (home != NULL && snprintf(path, sizeof path,
+		    "%s/credpipe.conf", home) < (int)sizeof path &&
+		    config_read_file(cfg, path, 0) == -1) {
+			*status = EX_CONFIG;
+			return -1;
+		}
+	}
+	if (config_resolve(cfg, status) == -1) {
+		if (*status == 0)
+			*status = EX_CONFIG;
+		return -1;
+	}
+	log_init(log_program(), (enum log_level)cfg->verbosity);
+	return optind;
+}
+
+/* config_free - release the entry strings */
+void
+config_free(struct config *cfg)
+{
+	for (int i = 0; i < cfg->nentries; i++) {
+		free(cfg->entries[i].key);
+		free(cfg->entries[i].value);
+	}
+	cfg->nentries = 0;
+}

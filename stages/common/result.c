@@ -1,0 +1,225 @@
+/*
+ * result.c - read and write a dossier's decision (schemas/result.xsd).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "result.h"
+#include "xmlsafe.h"
+
+#define RESULT_NS "urn:credpipe:result:1"
+
+static const char *outcome_names[] = { "pending", "verified",
+                                       "not-verified", "rejected" };
+
+/* outcome_name - "pending", "verified", "not-verified", "rejected" */
+const char *
+outcome_name(enum outcome o)
+{
+	return outcome_names[o];
+}
+
+/* result_init - empty result for ID */
+void
+result_init(struct result *r, const char *id)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->kind, sizeof r->kind, "unknown");
+}
+
+/* result_add_reason - append a reason */
+int
+result_add_reason(struct result *r, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	struct result_reason *rr;
+	va_list ap;
+
+	if (r->nreasons == RESULT_MAX_REASONS)
+		return -1;
+	rr = &r->reasons[r->nreasons++];
+	snprintf(rr->code, sizeof rr->code, "%s", code);
+	snprintf(rr->field, sizeof rr->field, "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(rr->text, sizeof rr->text, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* result_has_reason - CODE is among the reasons */
+int
+result_has_reason(const struct result *r, const char *code)
+{
+	for (int i = 0; i < r->nreasons; i++)
+		if (strcmp(r->reasons[i].code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* attr - write ` name="value"` when VALUE is not empty */
+static void
+attr(struct commit *c, const char *name, const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return;
+	commit_printf(c, " %s=\"", name);
+	xml_escape_write(c, value);
+	commit_write(c, "\"", 1);
+}
+
+/* result_save - commit R as XML to PATH */
+int
+result_save(const struct result *r, const char *path)
+{
+	struct commit c;
+
+	if (commit_begin(&c, path, 0640) == -1)
+		return -1;
+	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<result xmlns=\"%s\"", RESULT_NS);
+	attr(&c, "id", r->id);
+	attr(&c, "folder", r->folder);
+	attr(&c, "kind", r->kind[0] ? r->kind : "unknown");
+	attr(&c, "outcome", outcome_name(r->outcome));
+	attr(&c, "decided", r->decided);
+	commit_printf(&c, ">\n");
+	for (int i = 0; i < r->nreasons; i++) {
+		commit_printf(&c, "  <reason");
+		attr(&c, "code", r->reasons[i].code);
+		attr(&c, "field", r->reasons[i].field);
+		commit_printf(&c, ">");
+		xml_escape_write(&c, r->reasons[i].text);
+		commit_printf(&c, "</reason>\n");
+	}
+	if (r->report_code[0] || r->report_number[0]) {
+		commit_printf(&c, "  <report");
+		attr(&c, "code", r->report_code);
+		attr(&c, "number", r->report_number);
+		attr(&c, "issued", r->report_issued);
+		attr(&c, "expires", r->report_expires);
+		attr(&c, "file", r->report_file);
+		commit_printf(&c, "/>\n");
+	}
+	for (int i = 0; i < r->nqrs; i++) {
+		commit_printf(&c, "  <qr");
+		attr(&c, "attachment", r->qrs[i].attachment);
+		attr(&c, "status", r->qrs[i].status);
+		attr(&c, "code", r->qrs[i].code);
+		commit_printf(&c, "/>\n");
+	}
+	if (r->ship_waybill[0]) {
+		commit_printf(&c, "  <shipment");
+		attr(&c, "courier", r->ship_courier);
+		attr(&c, "waybill", r->ship_waybill);
+		attr(&c, "batch", r->ship_batch);
+		commit_printf(&c, "/>\n");
+	}
+	if (r->notice_file[0]) {
+		commit_printf(&c, "  <notice");
+		attr(&c, "file", r->notice_file);
+		commit_printf(&c, "/>\n");
+	}
+	if (r->held[0]) {
+		commit_printf(&c, "  <held>");
+		xml_escape_write(&c, r->held);
+		commit_printf(&c, "</held>\n");
+	}
+	commit_printf(&c, "</result>\n");
+	return commit_end(&c);
+}
+
+/* get - attribute into a fixed array */
+#define GET(node, name, field) xml_attr(node, name, field, sizeof field)
+
+/* result_load - read PATH written by result_save */
+int
+result_load(struct result *r, const char *path)
+{
+	struct xml_error err;
+	xmlDocPtr doc;
+	xmlNodePtr root, n;
+	char buf[64];
+
+	memset(r, 0, sizeof *r);
+	switch (xml_parse_file(path, 4 * 1024 * 1024, &doc, &err)) {
+	case XML_OK:
+		break;
+	case XML_IO:
+		return -1;
+	default:
+		log_warnx("%s: unreadable result: %s", path, err.message);
+		errno = EINVAL;
+		return -1;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name, "result") != 0) {
+		xmlFreeDoc(doc);
+		errno = EINVAL;
+		return -1;
+	}
+	GET(root, "id", r->id);
+	GET(root, "folder", r->folder);
+	GET(root, "kind", r->kind);
+	GET(root, "decided", r->decided);
+	GET(root, "outcome", buf);
+	for (int i = 0; i < 4; i++)
+		if (strcmp(buf, outcome_names[i]) == 0)
+			r->outcome = (enum outcome)i;
+	for (n = root->children; n != NULL; n = n->next) {
+		const char *name = (const char *)n->name;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp(name, "reason") == 0 &&
+		    r->nreasons < RESULT_MAX_REASONS) {
+			struct result_reason *rr = &r->reasons[r->nreasons++];
+			GET(n, "code", rr->code);
+			GET(n, "field", rr->field);
+			xml_text(n, rr->text, sizeof rr->text);
+		} else if (strcmp(name, "report") == 0) {
+			GET(n, "code", r->report_code);
+			GET(n, "number", r->report_number);
+			GET(n, "issued", r->report_issued);
+			GET(n, "expires", r->report_expires);
+			GET(n, "file", r->report_file);
+		} else if (strcmp(name, "qr") == 0 && r->nqrs < RESULT_MAX_QR) {
+			struct result_qr *q = &r->qrs[r->nqrs++];
+			GET(n, "attachment", q->attachment);
+			GET(n, "status", q->status);
+			GET(n, "code", q->code);
+		} else if (strcmp(name, "shipment") == 0) {
+			GET(n, "courier", r->ship_courier);
+			GET(n, "waybill", r->ship_waybill);
+			GET(n, "batch", r->ship_batch);
+		} else if (strcmp(name, "notice") == 0) {
+			GET(n, "file", r->notice_file);
+		} else if (strcmp(name, "held") == 0) {
+			xml_text(n, r->held, sizeof r->held);
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* result_published_path - OUT/results/<id>.xml */
+char *
+result_published_path(const struct config *cfg, const char *id, char *buf,
+    size_t size)
+{
+	return fs_path(buf, size, "%s/results/%s.xml", cfg->out, id);
+}
+
+/* result_publish - commit R as OUT/results/<id>.xml */
+int
+result_publish(const struct config *cfg, const struct result *r)
+{
+	char path[4096];
+
+	return result_save(r, result_published_path(cfg, r->id, path,
+	    sizeof path));
+}

@@ -1,0 +1,280 @@
+/*
+ * spool.c - the dossier's directories, and moving it between them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "spool.h"
+
+/* id_valid - [A-Z][0-9A-Z]{5,39} */
+int
+id_valid(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (len < 6 || len > ID_MAX || id[0] < 'A' || id[0] > 'Z')
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!((id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* is_alnum - ASCII letter or digit */
+static int
+is_alnum(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* attachment_name_valid - [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+int
+attachment_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 1 || len > 64 || !is_alnum(name[0]))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!is_alnum(name[i]) && name[i] != '.' && name[i] != '_' &&
+		    name[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* spool_init - create HOME's directories */
+int
+spool_init(const struct config *cfg)
+{
+	static const char *private_dirs[] = { "spool", "done", "quarantine",
+	                                      "keys" };
+	static const char *out_dirs[] = { "results", "reports", "notices",
+	                                  "courier", "runs" };
+	char path[4096];
+
+	if (fs_mkdirs(cfg->home, 0700) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof private_dirs / sizeof *private_dirs;
+	    i++)
+		if (fs_mkdirs(fs_path(path, sizeof path, "%s/%s", cfg->home,
+		    private_dirs[i]), 0700) == -1)
+			return -1;
+	if (fs_mkdirs(cfg->inbox, 0700) == -1)
+		return -1;
+	if (fs_mkdirs(cfg->out, 0750) == -1)
+		return -1;
+	chmod(cfg->out, 0750);
+	for (size_t i = 0; i < sizeof out_dirs / sizeof *out_dirs; i++) {
+		fs_path(path, sizeof path, "%s/%s", cfg->out, out_dirs[i]);
+		if (fs_mkdirs(path, 0750) == -1)
+			return -1;
+		chmod(path, 0750);
+	}
+	return 0;
+}
+
+/* spool_locate - find dossier ID; its directory into DIR */
+enum spool_place
+spool_locate(const struct config *cfg, const char *id, char *dir,
+    size_t size)
+{
+	static const struct { const char *name; enum spool_place place; }
+	    places[] = { { "spool", SPOOL_ACTIVE }, { "done", SPOOL_DONE },
+	                 { "quarantine", SPOOL_QUARANTINE } };
+
+	if (!id_valid(id))
+		return SPOOL_NONE;
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
+		fs_path(dir, size, "%s/%s/%s", cfg->home, places[i].name, id);
+		if (fs_is_dir(dir))
+			return places[i].place;
+	}
+	dir[0] = '\0';
+	return SPOOL_NONE;
+}
+
+/* spool_state_path - DIR/STAGE.xml (or DIR/claim for stage "claim") */
+char *
+spool_state_path(const char *dir, const char *stage, char *buf, size_t size)
+{
+	if (strcmp(stage, "claim") == 0)
+		return fs_path(buf, size, "%s/claim", dir);
+	return fs_path(buf, size, "%s/%s.xml", dir, stage);
+}
+
+/* spool_has_state - that stage's result file exists in DIR */
+int
+spool_has_state(const char *dir, const char *stage)
+{
+	char path[4096];
+
+	return fs_exists(spool_state_path(dir, stage, path, sizeof path));
+}
+
+/* spool_files_path - DIR/files/NAME (NAME may be NULL: the folder) */
+char *
+spool_files_path(const char *dir, const char *name, char *buf, size_t size)
+{
+	if (name == NULL)
+		return fs_path(buf, size, "%s/files", dir);
+	return fs_path(buf, size, "%s/files/%s", dir, name);
+}
+
+/* write_reason - commit REASON as DIR/REASON */
+static int
+write_reason(const char *dir, const char *reason)
+{
+	char path[4096];
+	size_t len = strlen(reason);
+	int rc;
+
+	fs_path(path, sizeof path, "%s/REASON", dir);
+	if (len > 0 && reason[len - 1] == '\n')
+		return commit_file(path, reason, len, 0600);
+	char *buf = malloc(len + 2);
+	if (buf == NULL)
+		return -1;
+	memcpy(buf, reason, len);
+	buf[len] = '\n';
+	rc = commit_file(path, buf, len + 1, 0600);
+	free(buf);
+	return rc;
+}
+
+/* spool_finish - move HOME/spool/ID to done/ or quarantine/ */
+int
+spool_finish(const struct config *cfg, const char *id, enum spool_place to,
+    const char *reason)
+{
+	char from[4096], dest[4096];
+
+	if (!id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	fs_path(from, sizeof from, "%s/spool/%s", cfg->home, id);
+	fs_path(dest, sizeof dest, "%s/%s/%s", cfg->home,
+	    to == SPOOL_DONE ? "done" : "quarantine", id);
+	if (!fs_is_dir(from))
+		return fs_is_dir(dest) ? 0 : (errno = ENOENT, -1);
+	if (to == SPOOL_QUARANTINE && write_reason(from,
+	    reason ? reason : "quarantined") == -1)
+		return -1;
+	if (fs_exists(dest)) {
+		/* an older dossier of the same id lies there: keep both */
+		for (int n = 2; n < 10000; n++) {
+			fs_path(dest, sizeof dest, "%s/%s/%s~%d", cfg->home,
+			    to == SPOOL_DONE ? "done" : "quarantine", id, n);
+			if (!fs_exists(dest))
+				break;
+		}
+	}
+	return fs_rename_durable(from, dest);
+}
+
+/* quarantine_dir - move SRC to HOME/quarantine/<BASE>[~n] with REASON */
+int
+quarantine_dir(const struct config *cfg, const char *src, const char *base,
+    const char *reason, char *name_out, size_t size)
+{
+	char dest[4096], name[512];
+
+	if (write_reason(src, reason) == -1)
+		return -1;
+	for (int n = 1; n < 100000; n++) {
+		if (n == 1)
+			snprintf(name, sizeof name, "%s", base);
+		else
+			snprintf(name, sizeof name, "%s~%d", base, n);
+		fs_path(dest, sizeof dest, "%s/quarantine/%s", cfg->home, name);
+		if (!fs_exists(dest))
+			break;
+	}
+	if (name_out != NULL)
+		snprintf(name_out, size, "%s", name);
+	return fs_rename_durable(src, dest);
+}
+
+/* compare_ids - qsort by byte order */
+static int
+compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* spool_list - ids of HOME/spool/<id>, sorted */
+int
+spool_list(const struct config *cfg, char ***ids, size_t *n)
+{
+	char path[4096];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+
+	*ids = NULL;
+	*n = 0;
+	dir = opendir(fs_path(path, sizeof path, "%s/spool", cfg->home));
+	if (dir == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(dir)) != NULL) {
+		char sub[4096];
+
+		if (!id_valid(de->d_name))
+			continue;
+		if (!fs_is_dir(fs_path(sub, sizeof sub, "%s/%s", path,
+		    de->d_name)))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **grown = realloc(*ids, cap * sizeof **ids);
+			if (grown == NULL)
+				fatal("spool_list");
+			*ids = grown;
+		}
+		if (((*ids)[(*n)++] = strdup(de->d_name)) == NULL)
+			fatal("spool_list");
+	}
+	closedir(dir);
+	qsort(*ids, *n, sizeof **ids, compare_ids);
+	return 0;
+}
+
+/* stage_read_id - read the next id line from stdin; 1, 0 at EOF */
+int
+stage_read_id(char *id, size_t size)
+{
+	while (fgets(id, (int)size, stdin) != NULL) {
+		size_t len = strcspn(id, "\r\n");
+
+		if (id[len] == '\0' && !feof(stdin)) {
+			/* an over-long line: skip the rest of it */
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			log_warnx("ignoring an over-long input line");
+			continue;
+		}
+		id[len] = '\0';
+		if (id[0] == '\0')
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* stage_emit - write ID and a newline to stdout, flushed */
+void
+stage_emit(const char *id)
+{
+	if (printf("%s\n", id) < 0 || fflush(stdout) == EOF)
+		fatal("stdout");
+}
