@@ -1,0 +1,131 @@
+/*
+ * registry.h - the SQLite registry of issued records (SPEC §5).
+ *
+ * Holds what institutions and archives registered (credentials,
+ * institutions, reports issued elsewhere, waybill ranges) and everything
+ * credpipe issues (verification codes, paper report numbers, waybills,
+ * courier batches, each dossier's decision), each under a UNIQUE
+ * constraint keyed by the dossier id, so that a rerun after a crash finds
+ * what was issued instead of issuing it again.
+ *
+ * Return convention: 1 found / 0 not found for lookups; 0 ok for actions;
+ * -1 on error with a sysexits status in *registry_status (EX_TEMPFAIL when
+ * the database is busy or the disk full: retry later).
+ * One struct registry per thread.
+ */
+#ifndef CREDPIPE_REGISTRY_H
+#define CREDPIPE_REGISTRY_H
+
+#include <stddef.h>
+
+struct registry;
+
+struct reg_credential {
+	char certificate_number[64];
+	char status[16];                /* valid | revoked */
+	char source[16];                /* registry | archive */
+	char holder_name[256];
+	char holder_id[32];
+	char institution_code[16];
+	char institution_name[256];     /* from <institution code name> */
+	char level[32];
+	char major[256];
+	char study_form[32];            /* "" when the record has none */
+	char entry_date[16];
+	char graduation_date[16];
+};
+
+struct reg_report {
+	char code[20];                  /* 16 Crockford base32 characters */
+	char number[20];                /* paper: P + year + 6 digits */
+	char certificate_number[64];
+	char kind[16];                  /* online | paper */
+	char issued[16];                /* YYYY-MM-DD */
+	char expires[16];               /* "" for paper */
+	char status[16];                /* valid | revoked */
+	char holder_id[32];             /* of the credential, for checks */
+	char dossier_id[48];            /* "" when imported */
+};
+
+/* registry_open - open (creating and migrating) the database at PATH */
+struct registry *registry_open(const char *path, int *status);
+/* registry_close - finalize statements, close */
+void registry_close(struct registry *reg);
+/* registry_status - sysexits status of the last failure */
+int registry_status(const struct registry *reg);
+/* registry_begin / registry_commit / registry_rollback - transactions
+ * (BEGIN IMMEDIATE: one writer at a time, readers go on under WAL) */
+int registry_begin(struct registry *reg);
+int registry_commit(struct registry *reg);
+int registry_rollback(struct registry *reg);
+
+/* registry_find_credential - by certificate number */
+int registry_find_credential(struct registry *reg, const char *certno,
+    struct reg_credential *out);
+/* registry_find_credential_by_holder - pre-2002 without a number */
+int registry_find_credential_by_holder(struct registry *reg,
+    const char *holder_id, const char *institution_code, int year,
+    struct reg_credential *out);
+/* registry_find_report - by verification code */
+int registry_find_report(struct registry *reg, const char *code,
+    struct reg_report *out);
+/* registry_find_paper_report - the paper report of a credential */
+int registry_find_paper_report(struct registry *reg, const char *certno,
+    struct reg_report *out);
+/* registry_find_dossier_report - the report issued for DOSSIER_ID */
+int registry_find_dossier_report(struct registry *reg,
+    const char *dossier_id, struct reg_report *out);
+
+/*
+ * registry_issue_online - a new online report for DOSSIER_ID: a fresh
+ * verification code from libsodium's CSPRNG, unique in the registry.
+ * Idempotent: a second call for the same dossier returns the first report.
+ */
+int registry_issue_online(struct registry *reg, const char *dossier_id,
+    const char *certno, const char *issued, const char *expires,
+    struct reg_report *out);
+/*
+ * registry_issue_paper - the paper report for DOSSIER_ID: number
+ * P + issue year + next 6-digit sequence of that year, and a code.
+ * Idempotent per dossier; at most one per credential (-1, EX_DATAERR).
+ */
+int registry_issue_paper(struct registry *reg, const char *dossier_id,
+    const char *certno, const char *issued, struct reg_report *out);
+/*
+ * registry_extend - move report CODE's expiry to NEW_EXPIRES for
+ * extension dossier DOSSIER_ID; idempotent per dossier.
+ */
+int registry_extend(struct registry *reg, const char *dossier_id,
+    const char *code, const char *new_expires);
+/* registry_revoke - mark report CODE revoked; 0, or 1 if unknown */
+int registry_revoke(struct registry *reg, const char *code,
+    const char *reason);
+
+/* registry_record_decision - a dossier's outcome (kind, outcome, date) */
+int registry_record_decision(struct registry *reg, const char *dossier_id,
+    const char *kind, const char *outcome, const char *decided);
+/* registry_find_decision - its outcome into OUTCOME ("rejected", ...) */
+int registry_find_decision(struct registry *reg, const char *dossier_id,
+    char *outcome, size_t size);
+
+/*
+ * registry_assign_waybill - the waybill of DOSSIER_ID for COURIER: the one
+ * already assigned, else the next unused number of that courier's ranges
+ * (UPU S10 or digits, SPEC §5, §7). No number left: -1, EX_TEMPFAIL,
+ * nothing assigned.
+ */
+int registry_assign_waybill(struct registry *reg, const char *dossier_id,
+    const char *courier, char *waybill, size_t size);
+/* registry_waybills_left - numbers left in COURIER's ranges (-1 error) */
+long registry_waybills_left(struct registry *reg, const char *courier);
+/* registry_find_shipment - batch id ("2026-11-28/EMS-1") of a dossier */
+int registry_find_shipment(struct registry *reg, const char *dossier_id,
+    char *waybill, size_t wsize, char *batch, size_t bsize);
+/* registry_next_batch - the next batch number n of DATE and COURIER */
+int registry_next_batch(struct registry *reg, const char *date,
+    const char *courier);
+/* registry_record_shipment - DOSSIER_ID went into BATCH */
+int registry_record_shipment(struct registry *reg, const char *dossier_id,
+    const char *batch);
+
+#endif
