@@ -8,9 +8,9 @@
 # shellcheck shell=bash
 set -u
 ROOT=${CREDPIPE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-BIN=${CREDPIPE_BIN:-$ROOT/bin}
-BUILD=${CREDPIPE_BUILD:-$ROOT/build/std}
-TOOLS=$BUILD/tools
+export BIN=${CREDPIPE_BIN:-$ROOT/bin}
+export BUILD=${CREDPIPE_BUILD:-$ROOT/build/std}
+export TOOLS=$BUILD/tools
 export CREDPIPE_SHARE="$ROOT"
 # A test must not see the caller's credpipe settings.
 while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep '^CREDPIPE_' |
