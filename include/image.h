@@ -31,4 +31,23 @@ int image_load_gray(const char *path, struct image *img, char *why,
 /* image_free - release the pixels */
 void image_free(struct image *img);
 
+/*
+ * The progressive reader: open checks the header and allocates the gray
+ * buffer; rows decodes further rows (a caller can look at the top of a
+ * page before the rest is decoded); take hands the buffer over.
+ */
+struct image_reader;
+/* image_reader_open - header checked, buffers ready; 0 or -1 with WHY */
+int image_reader_open(const char *path, struct image_reader **r,
+    unsigned *w, unsigned *h, char *why, size_t size);
+/* image_reader_rows - decode up to row UPTO; 0 or -1 with WHY */
+int image_reader_rows(struct image_reader *r, unsigned upto, char *why,
+    size_t size);
+/* image_reader_gray - the gray buffer, valid for the rows decoded so far */
+const unsigned char *image_reader_gray(const struct image_reader *r);
+/* image_reader_take - move the gray buffer into IMG */
+void image_reader_take(struct image_reader *r, struct image *img);
+/* image_reader_close - release the reader */
+void image_reader_close(struct image_reader *r);
+
 #endif

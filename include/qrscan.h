@@ -1,0 +1,56 @@
+/*
+ * qrscan.h - finding and reading QR codes in a gray image (zbar).
+ *
+ * One struct qrscan per worker thread: zbar image scanners are not shared
+ * between threads. The scanner is recreated every QRSCAN_RECYCLE images
+ * because a long-lived zbar scanner keeps growing (measured ~0.36 KB per
+ * decoded code). Payload bytes are kept exactly: zbar runs with
+ * ZBAR_CFG_BINARY on QR, so it never guesses a charset.
+ */
+#ifndef CREDPIPE_QRSCAN_H
+#define CREDPIPE_QRSCAN_H
+
+#include <stddef.h>
+
+#include "image.h"
+#include "scanresult.h"
+
+#define QRSCAN_RECYCLE 64
+
+struct qrscan;
+
+/*
+ * qrscan_options - what is wanted from one image. STOP_PREFIX (may be
+ * NULL): stop as soon as a code starting with it is found (our report
+ * payload). FULL: run every pass even when an early one found a code.
+ */
+struct qrscan_options {
+	const char *stop_prefix;
+	int exhaustive;
+};
+
+/* qrscan_new - a scanner for one worker; NULL on out of memory */
+struct qrscan *qrscan_new(void);
+/* qrscan_free - release it */
+void qrscan_free(struct qrscan *qs);
+/*
+ * qrscan_file - load PATH (image_reader, top of the page first) and find
+ * its QR codes into SA (status "ok", "unreadable" or "error" + message).
+ * 0, or -1 when the image could not be read (SA says why).
+ */
+int qrscan_file(struct qrscan *qs, const char *path,
+    const struct qrscan_options *opt, struct scan_attachment *sa);
+/* qrscan_image - find the QR codes of a loaded image into SA */
+int qrscan_image(struct qrscan *qs, const struct image *img,
+    const struct qrscan_options *opt, struct scan_attachment *sa);
+
+/*
+ * scan_escape - BYTES as text for a person (scanresult.c): printable
+ * UTF-8 kept,
+ * a backslash as "\\", any other byte as "\xHH". Always NUL-terminated;
+ * returns the length it would have needed (like snprintf).
+ */
+size_t scan_escape(const unsigned char *bytes, size_t len, char *out,
+    size_t size);
+
+#endif
