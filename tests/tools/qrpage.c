@@ -1,0 +1,510 @@
+/*
+ * NAME
+ *	qrpage - render a scanned-looking A4 page with a QR code, as PNG
+ *
+ * SYNOPSIS
+ *	qrpage -o FILE [--text TEXT] [--dpi 150|200|300] [--module PX]
+ *	    [--rotate DEG] [--blur R] [--noise SIGMA] [--light]
+ *	    [--contrast F] [--invert] [--pos tl|tr|bl|br|center] [--seed N]
+ *	    [--jpeg-ish]
+ *
+ * DESCRIPTION
+ *	A test and benchmark tool. It draws a white A4 page at --dpi
+ *	(default 200) with gray "text lines" and, when --text is given, a QR
+ *	code of TEXT's bytes (libqrencode, level M, 4-module quiet zone,
+ *	--module pixels a module, default about 0.7 mm) at --pos (default
+ *	tr, where reports carry theirs). Then it degrades the page the way
+ *	scanners and phones do, in this order: rotation of the code by DEG
+ *	degrees (anti-aliased), uneven lighting (--light), low contrast
+ *	(--contrast F: ink darkness times F, 0 < F <= 1), a box blur of
+ *	radius R (three passes: nearly Gaussian), JPEG-like 8x8 block
+ *	quantisation (--jpeg-ish), Gaussian noise of SIGMA gray levels, and
+ *	inversion of the whole page (--invert). Without --text the page has
+ *	no code. The same options and --seed give the same bytes.
+ *
+ * EXIT STATUS
+ *	0 written; 64 usage; 70 the text does not fit a QR code, or a write
+ *	failed.
+ *
+ * SEE ALSO
+ *	decode(1)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <png.h>
+#include <qrencode.h>
+
+#define A4_WIDTH_MM 210.0
+#define A4_HEIGHT_MM 297.0
+#define MARGIN_MM 15.0
+#define QUIET_MODULES 4
+
+struct page_options {
+	const char *out;
+	const char *text;
+	int dpi;
+	int module;             /* pixels per module; 0 = about 0.7 mm */
+	double rotate;          /* degrees */
+	int blur;               /* box radius, pixels */
+	double noise;           /* sigma, gray levels */
+	int light;
+	double contrast;
+	int invert;
+	const char *pos;
+	unsigned long seed;
+	int jpegish;
+};
+
+struct page {
+	int width, height;
+	float *px;              /* 0 = black, 255 = white */
+};
+
+static uint64_t rng_state;
+
+/* rng_next - xorshift64*: deterministic for a seed on every machine */
+static uint64_t
+rng_next(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* rng_uniform - [0, 1) */
+static double
+rng_uniform(void)
+{
+	return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
+
+/* rng_gauss - standard normal (Box-Muller) */
+static double
+rng_gauss(void)
+{
+	double u = rng_uniform(), v = rng_uniform();
+
+	if (u < 1e-12)
+		u = 1e-12;
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+/* fill_rect - paint a rectangle with VALUE (clipped) */
+static void
+fill_rect(struct page *p, int x0, int y0, int w, int h, float value)
+{
+	for (int y = y0 < 0 ? 0 : y0; y < y0 + h && y < p->height; y++)
+		for (int x = x0 < 0 ? 0 : x0; x < x0 + w && x < p->width; x++)
+			p->px[(size_t)y * p->width + x] = value;
+}
+
+/*
+ * draw_text_lines - gray word-like blocks in lines across the page,
+ * leaving out the box AVOID (x, y, w, h) where the code goes.
+ */
+static void
+draw_text_lines(struct page *p, int dpi, const int avoid[4])
+{
+	double mm = dpi / 25.4;
+	int margin = (int)(MARGIN_MM * mm), line = (int)(7 * mm);
+	int xh = (int)(2.6 * mm);
+
+	for (int y = margin + (int)(40 * mm); y < p->height - margin;
+	    y += line) {
+		int x = margin;
+
+		if (rng_uniform() < 0.15)
+			continue;       /* paragraph break */
+		while (x < p->width - margin) {
+			int word = (int)((4 + rng_uniform() * 18) * mm);
+
+			if (x + word > p->width - margin)
+				break;
+			if (!(x + word > avoid[0] && x < avoid[0] + avoid[2] &&
+			    y + xh > avoid[1] && y < avoid[1] + avoid[3]))
+				fill_rect(p, x, y, word, xh,
+				    (float)(60 + rng_uniform() * 60));
+			x += word + (int)(2 * mm);
+		}
+	}
+	/* a title line near the top */
+	fill_rect(p, margin + (int)(50 * mm), margin + (int)(12 * mm),
+	    (int)(80 * mm), (int)(5 * mm), 40);
+}
+
+/*
+ * draw_code - QR modules of QR at (x0, y0) (top-left of the quiet zone),
+ * MODULE pixels each, rotated by DEG about the code's centre; 4x4
+ * supersampling per pixel gives the soft edges of a real scan.
+ */
+static void
+draw_code(struct page *p, const QRcode *qr, int x0, int y0, int module,
+    double deg)
+{
+	int n = qr->width + 2 * QUIET_MODULES;
+	double side = (double)n * module, cx = x0 + side / 2, cy = y0 + side / 2;
+	double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
+	double reach = side * 0.75;
+
+	for (int y = (int)(cy - reach); y <= (int)(cy + reach); y++) {
+		if (y < 0 || y >= p->height)
+			continue;
+		for (int x = (int)(cx - reach); x <= (int)(cx + reach); x++) {
+			int dark = 0, inside = 0;
+
+			if (x < 0 || x >= p->width)
+				continue;
+			for (int sy = 0; sy < 4; sy++)
+				for (int sx = 0; sx < 4; sx++) {
+					double dx = x + (sx + 0.5) / 4 - cx;
+					double dy = y + (sy + 0.5) / 4 - cy;
+					/* inverse rotation into code space */
+					double u = (c * dx + s * dy) / module +
+					    n / 2.0;
+					double v = (-s * dx + c * dy) / module +
+					    n / 2.0;
+					int mu = (int)floor(u) - QUIET_MODULES;
+					int mv = (int)floor(v) - QUIET_MODULES;
+
+					if (u < 0 || v < 0 || u >= n || v >= n)
+						continue;
+					inside++;
+					if (mu >= 0 && mv >= 0 &&
+					    mu < qr->width && mv < qr->width &&
+					    (qr->data[mv * qr->width + mu] & 1))
+						dark++;
+				}
+			if (inside > 0) {
+				float *px = &p->px[(size_t)y * p->width + x];
+				float ink = 25.0f, cover = inside / 16.0f;
+				float val = 255.0f - (255.0f - ink) * dark /
+				    16.0f;
+
+				*px = *px * (1 - cover) + val * cover;
+			}
+		}
+	}
+}
+
+/* box_blur_pass - one horizontal and one vertical running-sum pass */
+static void
+box_blur_pass(struct page *p, int r, float *tmp)
+{
+	int w = p->width, h = p->height;
+	float norm = 1.0f / (2 * r + 1);
+
+	for (int y = 0; y < h; y++) {
+		float *row = p->px + (size_t)y * w, sum = 0;
+
+		for (int x = -r; x <= r; x++)
+			sum += row[x < 0 ? 0 : x >= w ? w - 1 : x];
+		for (int x = 0; x < w; x++) {
+			int add = x + r + 1, sub = x - r;
+
+			tmp[x] = sum * norm;
+			sum += row[add >= w ? w - 1 : add] -
+			    row[sub < 0 ? 0 : sub];
+		}
+		memcpy(row, tmp, (size_t)w * sizeof *row);
+	}
+	for (int x = 0; x < w; x++) {
+		float sum = 0;
+
+		for (int y = -r; y <= r; y++)
+			sum += p->px[(size_t)(y < 0 ? 0 : y >= h ? h - 1 : y) *
+			    w + x];
+		for (int y = 0; y < h; y++) {
+			int add = y + r + 1, sub = y - r;
+
+			tmp[y] = sum * norm;
+			sum += p->px[(size_t)(add >= h ? h - 1 : add) * w + x] -
+			    p->px[(size_t)(sub < 0 ? 0 : sub) * w + x];
+		}
+		for (int y = 0; y < h; y++)
+			p->px[(size_t)y * w + x] = tmp[y];
+	}
+}
+
+/* jpeg_blocks - 8x8 DCT, coarse quantisation, inverse: JPEG's artifacts */
+static void
+jpeg_blocks(struct page *p)
+{
+	static const int q50[64] = {
+		16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+		14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+		18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
+		92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112,
+		100, 103, 99 };
+	double cosv[8][8];
+
+	for (int i = 0; i < 8; i++)
+		for (int k = 0; k < 8; k++)
+			cosv[i][k] = cos((2 * i + 1) * k * M_PI / 16) *
+			    (k == 0 ? sqrt(0.125) : 0.5);
+	for (int by = 0; by + 8 <= p->height; by += 8)
+		for (int bx = 0; bx + 8 <= p->width; bx += 8) {
+			double in[8][8], co[8][8];
+
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++)
+					in[y][x] = p->px[(size_t)(by + y) *
+					    p->width + bx + x] - 128;
+			for (int v = 0; v < 8; v++)
+				for (int u = 0; u < 8; u++) {
+					double sum = 0, q = q50[v * 8 + u] * 2.0;
+
+					for (int y = 0; y < 8; y++)
+						for (int x = 0; x < 8; x++)
+							sum += in[y][x] *
+							    cosv[x][u] *
+							    cosv[y][v];
+					co[v][u] = round(sum / q) * q;
+				}
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++) {
+					double sum = 0;
+
+					for (int v = 0; v < 8; v++)
+						for (int u = 0; u < 8; u++)
+							sum += co[v][u] *
+							    cosv[x][u] *
+							    cosv[y][v];
+					p->px[(size_t)(by + y) * p->width +
+					    bx + x] = (float)(sum + 128);
+				}
+		}
+}
+
+/* degrade - lighting, contrast, blur, JPEG, noise, inversion */
+static int
+degrade(struct page *p, const struct page_options *o)
+{
+	size_t n = (size_t)p->width * p->height;
+
+	if (o->light || o->contrast < 1.0) {
+		/* light: darker towards the bottom-left, plus a soft vignette */
+		for (int y = 0; y < p->height; y++)
+			for (int x = 0; x < p->width; x++) {
+				float *px = &p->px[(size_t)y * p->width + x];
+				double ink = 255.0 - *px;
+
+				if (o->contrast < 1.0)
+					*px = (float)(255.0 - ink * o->contrast);
+				if (o->light) {
+					double fx = (double)x / p->width;
+					double fy = (double)y / p->height;
+					double l = 1.0 - 0.45 * (0.6 * fy +
+					    0.4 * (1 - fx)) - 0.15 *
+					    ((fx - 0.5) * (fx - 0.5) +
+					    (fy - 0.5) * (fy - 0.5));
+
+					*px = (float)(*px * l);
+				}
+			}
+	}
+	if (o->blur > 0) {
+		int len = p->width > p->height ? p->width : p->height;
+		float *tmp = malloc((size_t)len * sizeof *tmp);
+
+		if (tmp == NULL)
+			return -1;
+		for (int i = 0; i < 3; i++)
+			box_blur_pass(p, o->blur, tmp);
+		free(tmp);
+	}
+	if (o->jpegish)
+		jpeg_blocks(p);
+	if (o->noise > 0)
+		for (size_t i = 0; i < n; i++)
+			p->px[i] += (float)(rng_gauss() * o->noise);
+	if (o->invert)
+		for (size_t i = 0; i < n; i++)
+			p->px[i] = 255 - p->px[i];
+	return 0;
+}
+
+/* write_png - the page as 8-bit gray PNG */
+static int
+write_png(const struct page *p, const char *path)
+{
+	png_structp png;
+	png_infop info;
+	unsigned char *row;
+	FILE *fp;
+
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	info = png ? png_create_info_struct(png) : NULL;
+	row = malloc((size_t)p->width);
+	if (png == NULL || info == NULL || row == NULL || setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		free(row);
+		fclose(fp);
+		return -1;
+	}
+	png_init_io(png, fp);
+	png_set_IHDR(png, info, (png_uint_32)p->width, (png_uint_32)p->height,
+	    8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (int y = 0; y < p->height; y++) {
+		for (int x = 0; x < p->width; x++) {
+			float v = p->px[(size_t)y * p->width + x];
+
+			row[x] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 :
+			    v + 0.5f);
+		}
+		png_write_row(png, row);
+	}
+	png_write_end(png, info);
+	png_destroy_write_struct(&png, &info);
+	free(row);
+	return fclose(fp);
+}
+
+/* usage - print the synopsis and exit */
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: qrpage -o FILE [--text TEXT] "
+	    "[--dpi 150|200|300] [--module PX]\n"
+	    "    [--rotate DEG] [--blur R] [--noise SIGMA] [--light] "
+	    "[--contrast F]\n"
+	    "    [--invert] [--pos tl|tr|bl|br|center] [--seed N] "
+	    "[--jpeg-ish]\n");
+	exit(status);
+}
+
+/* parse_options - argv into O */
+static void
+parse_options(int argc, char **argv, struct page_options *o)
+{
+	static const struct option opts[] = {
+		{ "text", required_argument, NULL, 't' },
+		{ "dpi", required_argument, NULL, 'd' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "rotate", required_argument, NULL, 'r' },
+		{ "blur", required_argument, NULL, 'b' },
+		{ "noise", required_argument, NULL, 'n' },
+		{ "light", no_argument, NULL, 'l' },
+		{ "contrast", required_argument, NULL, 'c' },
+		{ "invert", no_argument, NULL, 'i' },
+		{ "pos", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "jpeg-ish", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->dpi = 200;
+	o->contrast = 1.0;
+	o->pos = "tr";
+	o->seed = 1;
+	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o->out = optarg; break;
+		case 't': o->text = optarg; break;
+		case 'd': o->dpi = atoi(optarg); break;
+		case 'm': o->module = atoi(optarg); break;
+		case 'r': o->rotate = atof(optarg); break;
+		case 'b': o->blur = atoi(optarg); break;
+		case 'n': o->noise = atof(optarg); break;
+		case 'l': o->light = 1; break;
+		case 'c': o->contrast = atof(optarg); break;
+		case 'i': o->invert = 1; break;
+		case 'p': o->pos = optarg; break;
+		case 's': o->seed = strtoul(optarg, NULL, 10); break;
+		case 'j': o->jpegish = 1; break;
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE);
+		}
+	}
+	if (o->out == NULL || optind != argc || o->dpi < 50 || o->dpi > 600 ||
+	    o->module < 0 || o->module > 40 || o->blur < 0 || o->blur > 20 ||
+	    o->contrast <= 0 || o->contrast > 1)
+		usage(EX_USAGE);
+}
+
+/* place_code - top-left corner of a code of SIDE pixels at O->pos */
+static int
+place_code(const struct page_options *o, const struct page *p, int side,
+    int *x, int *y)
+{
+	int m = (int)(MARGIN_MM * o->dpi / 25.4);
+
+	if (strcmp(o->pos, "tl") == 0)
+		*x = m, *y = m;
+	else if (strcmp(o->pos, "tr") == 0)
+		*x = p->width - m - side, *y = m;
+	else if (strcmp(o->pos, "bl") == 0)
+		*x = m, *y = p->height - m - side;
+	else if (strcmp(o->pos, "br") == 0)
+		*x = p->width - m - side, *y = p->height - m - side;
+	else if (strcmp(o->pos, "center") == 0)
+		*x = (p->width - side) / 2, *y = (p->height - side) / 2;
+	else
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct page_options o;
+	struct page p;
+	QRcode *qr = NULL;
+	int avoid[4] = { 0, 0, 0, 0 };
+
+	parse_options(argc, argv, &o);
+	rng_state = 0x9E3779B97F4A7C15ULL ^ (o.seed * 0xD1B54A32D192ED03ULL);
+	if (rng_state == 0)
+		rng_state = 1;
+	p.width = (int)lround(A4_WIDTH_MM * o.dpi / 25.4);
+	p.height = (int)lround(A4_HEIGHT_MM * o.dpi / 25.4);
+	if ((p.px = malloc((size_t)p.width * p.height * sizeof *p.px)) ==
+	    NULL) {
+		fprintf(stderr, "qrpage: out of memory\n");
+		return EX_SOFTWARE;
+	}
+	for (size_t i = 0; i < (size_t)p.width * p.height; i++)
+		p.px[i] = 250;
+	if (o.text != NULL) {
+		int module = o.module ? o.module :
+		    (int)lround(o.dpi * 0.7 / 25.4);
+		int side;
+
+		qr = QRcode_encodeData((int)strlen(o.text),
+		    (const unsigned char *)o.text, 0, QR_ECLEVEL_M);
+		if (qr == NULL) {
+			fprintf(stderr, "qrpage: cannot encode: %s\n",
+			    strerror(errno));
+			return EX_SOFTWARE;
+		}
+		side = (qr->width + 2 * QUIET_MODULES) * module;
+		if (place_code(&o, &p, side, &avoid[0], &avoid[1]) == -1)
+			usage(EX_USAGE);
+		avoid[2] = avoid[3] = side;
+		draw_text_lines(&p, o.dpi, avoid);
+		fill_rect(&p, avoid[0], avoid[1], side, side, 250);
+		draw_code(&p, qr, avoid[0], avoid[1], module, o.rotate);
+		QRcode_free(qr);
+	} else {
+		draw_text_lines(&p, o.dpi, avoid);
+	}
+	if (degrade(&p, &o) == -1 || write_png(&p, o.out) != 0) {
+		fprintf(stderr, "qrpage: %s: cannot write\n", o.out);
+		return EX_SOFTWARE;
+	}
+	free(p.px);
+	return 0;
+}
