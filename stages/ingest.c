@@ -1,0 +1,789 @@
+/*
+ * NAME
+ *	ingest - claim complete dossier folders from the inbox into the spool
+ *
+ * SYNOPSIS
+ *	ingest [--home DIR] [--inbox DIR] [--now TIME] [--settle SECONDS]
+ *	       [--incomplete-after HOURS] [--tz OFFSET] [--verbose] ...
+ *
+ * DESCRIPTION
+ *	ingest is the first stage of credpipe (SPEC §2, §8). It first
+ *	recovers what a crashed ingest left (HOME/spool/.claim-* directories:
+ *	each is finished or undone, so no dossier is lost or duplicated),
+ *	then writes the id of every unfinished dossier in HOME/spool to
+ *	stdout, so that a rerun after kill -9 picks them up again. Then it
+ *	scans the inbox, in byte order of name, and claims each folder that
+ *	is complete: dossier.xml and every attachment it names are present,
+ *	and either a READY file exists or no file in the folder changed
+ *	within --settle seconds of --now (an mtime after --now counts as just
+ *	changed; the folder's own mtime does not count). A folder still
+ *	incomplete --incomplete-after hours after its newest file's mtime is
+ *	claimed anyway and marked incomplete (validate rejects it).
+ *
+ *	Names starting with '.' are never claimed (pipeline.sh drop stages
+ *	folders under such names). Entries that are not directories (plain
+ *	files, symbolic links, even links to folders) are never claimed,
+ *	never followed and never removed: ingest warns about them on every
+ *	run and `credpipe status` lists them, so that an operator moves them.
+ *
+ *	The dossier's id is the root's id attribute when it is a valid id,
+ *	else the folder's name when that is one, else "X", --now as
+ *	YYYYMMDDHHMMSS in --tz and a 4-digit sequence, unique in HOME. A
+ *	folder whose id is already in HOME (spool, done, quarantine or a
+ *	published result) is quarantined as a duplicate, the first dossier
+ *	untouched, and its id is not written.
+ *
+ *	Claiming, and why it is crash safe: the folder first moves into
+ *	HOME/spool/.claim-<id>-<pid>-<n>/, whose "claim" record is committed
+ *	before anything moves; the folder is renamed to .claim-.../files (one
+ *	atomic rename); then the claim directory is renamed to HOME/spool/<id>
+ *	(RENAME_NOREPLACE: never over another dossier). When the inbox lies on
+ *	another file system (rename gives EXDEV), the folder is first renamed
+ *	to inbox/.claiming-<same unique> (hidden, atomic), copied to
+ *	.claim-.../copy with every file and directory fsynced, the copy
+ *	renamed to "files" (the commit point: the copy is complete), the
+ *	stash removed, and the claim directory renamed into place. Recovery
+ *	at start reads the state from what exists: no "files" means nothing
+ *	was committed (a partial copy is dropped, the stash renamed back
+ *	into the inbox); "files" means the claim holds (a stash left is
+ *	removed, the claim finished). The folder is kept byte for byte, the
+ *	READY marker included.
+ *
+ * FILES
+ *	HOME/inbox/            where operators drop folders (--inbox)
+ *	HOME/spool/<id>/files  the claimed folder; HOME/spool/<id>/claim
+ *	HOME/spool/.claim-*    claims in progress (recovered at start)
+ *	HOME/spool/.ingest.lock  one ingest per HOME at a time
+ *	HOME/quarantine/<id>.duplicate  duplicates, with a REASON file
+ *
+ * EXIT STATUS
+ *	0 done (folders still waiting are not an error); 75 another ingest
+ *	runs, or a transient failure (disk full); 64 usage; 78 configuration;
+ *	70 internal error.
+ *
+ * SEE ALSO
+ *	credpipe(1), validate(1), SPEC.md §2 and §8
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "claim.h"
+#include "config.h"
+#include "fsutil.h"
+#include "log.h"
+#include "spool.h"
+#include "timeutil.h"
+#include "xmlsafe.h"
+
+#define DOSSIER_NS "urn:credpipe:dossier:1"
+#define CLAIM_PREFIX ".claim-"
+#define STASH_PREFIX ".claiming-"
+#define MAX_DEPTH 8             /* subfolders looked into for mtimes */
+
+/* what examining one inbox folder found */
+struct folder {
+	char name[1024];        /* the entry's name in the inbox */
+	char shown[1024];       /* NAME made safe for one log line */
+	char id[ID_MAX + 1];    /* "" until decided */
+	char id_source[16];
+	int has_dossier;        /* dossier.xml exists (any type) */
+	int parsed;             /* dossier.xml parsed: attachments known */
+	int missing;            /* named attachments not present */
+	char first_missing[72];
+	int ready;              /* READY exists */
+	time_t newest;          /* newest mtime of anything inside */
+	int has_files;
+};
+
+/* ids met in this scan, so that the first folder of an id wins */
+struct seen {
+	char id[ID_MAX + 1];
+	int waiting;            /* its folder is not claimed yet */
+};
+
+struct ingest {
+	const struct config *cfg;
+	char spool[4096];
+	unsigned long claims;   /* sequence of claim directories */
+	int next_generated;     /* sequence of X ids, 1..9999 */
+	struct seen *seen;
+	size_t nseen, capseen;
+	int claimed;            /* counts, for --verbose */
+	int waiting;
+};
+
+/* show_name - NAME with control bytes and '\' escaped, for one log line */
+static char *
+show_name(const char *name, char *buf, size_t size)
+{
+	size_t out = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name;
+	    *p && out + 5 < size; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			out += (size_t)snprintf(buf + out, size - out, "\\x%02X",
+			    *p);
+		else
+			buf[out++] = (char)*p;
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+/* id_place - where ID already lies in HOME ("spool", ...), or NULL */
+static const char *
+id_place(const struct config *cfg, const char *id)
+{
+	static const char *places[] = { "spool", "done", "quarantine" };
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++)
+		if (fs_exists(fs_path(path, sizeof path, "%s/%s/%s", cfg->home,
+		    places[i], id)))
+			return places[i];
+	if (fs_exists(fs_path(path, sizeof path, "%s/results/%s.xml",
+	    cfg->out, id)))
+		return "out/results";
+	return NULL;
+}
+
+/* rename_noreplace - rename FROM to TO unless TO exists; both fsynced */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		if (fs_exists(to)) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (rename(from, to) == -1)
+			return -1;
+	}
+	if (fs_fsync_parent(to) == -1)
+		return -1;
+	return fs_fsync_parent(from);
+}
+
+/* claim_paths - the claim directory and the inbox stash of unique U */
+static void
+claim_paths(const struct ingest *in, const char *unique, char *dir,
+    size_t dsize, char *stash, size_t ssize)
+{
+	fs_path(dir, dsize, "%s/%s%s", in->spool, CLAIM_PREFIX, unique);
+	fs_path(stash, ssize, "%s/%s%s", in->cfg->inbox, STASH_PREFIX, unique);
+}
+
+/*
+ * finish_claim - move the complete claim directory DIR to HOME/spool/ID,
+ * or, when ID is already in HOME, to quarantine as a duplicate. Returns 1
+ * when it became a spool dossier, 0 when quarantined, -1 on failure.
+ */
+static int
+finish_claim(struct ingest *in, const char *dir, const char *id,
+    const struct claim *c)
+{
+	char dest[4096], reason[4096], shown[1024], name[512], first[1024];
+	const char *place;
+	struct claim old;
+
+	fs_path(dest, sizeof dest, "%s/%s", in->spool, id);
+	place = id_place(in->cfg, id);
+	if (place == NULL) {
+		if (rename_noreplace(dir, dest) == 0)
+			return 1;
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return -1;
+		place = "spool";
+	}
+	/* the first dossier of this id stays; this folder goes aside */
+	show_name(c->folder, shown, sizeof shown);
+	first[0] = '\0';
+	char where[4096];
+	fs_path(where, sizeof where, "%s/%s/%s", in->cfg->home,
+	    strcmp(place, "out/results") == 0 ? "done" : place, id);
+	if (claim_load(where, &old) == 0)
+		snprintf(first, sizeof first, " (first folder \"%s\")",
+		    show_name(old.folder, name, sizeof name));
+	snprintf(reason, sizeof reason,
+	    "duplicate: dossier id %s is already in %s%s; this folder "
+	    "\"%s\" was set aside, the first dossier is untouched and this "
+	    "one gets no result.\n", id, place, first, shown);
+	snprintf(name, sizeof name, "%s.duplicate", id);
+	if (quarantine_dir(in->cfg, dir, name, reason, name, sizeof name) ==
+	    -1)
+		return -1;
+	log_warnx("%s: duplicate: folder \"%s\" quarantined as %s", id, shown,
+	    name);
+	return 0;
+}
+
+/* put_back - rename the stash STASH back into the inbox as FOLDER[~n] */
+static int
+put_back(struct ingest *in, const char *stash, const char *folder)
+{
+	char dest[4096], shown[1024];
+	int usable = folder[0] != '\0' && folder[0] != '.' &&
+	    strchr(folder, '/') == NULL;
+
+	if (!usable)
+		folder = "recovered";
+	for (int n = 1; n < 10000; n++) {
+		if (n == 1 && usable)
+			fs_path(dest, sizeof dest, "%s/%s", in->cfg->inbox,
+			    folder);
+		else
+			fs_path(dest, sizeof dest, "%s/%s~%d", in->cfg->inbox,
+			    folder, n);
+		if (rename_noreplace(stash, dest) == 0) {
+			log_info("inbox: \"%s\": put back after an unfinished "
+			    "claim", show_name(folder, shown, sizeof shown));
+			return 0;
+		}
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * recover_claim - finish or undo the claim directory of UNIQUE (see the
+ * manual above for the states). Returns 1 when a spool dossier resulted,
+ * 0 otherwise, -1 on failure.
+ */
+static int
+recover_claim(struct ingest *in, const char *unique)
+{
+	char dir[4096], stash[4096], path[4096], id[ID_MAX + 1];
+	struct claim c;
+	size_t idlen = strcspn(unique, "-");
+
+	claim_paths(in, unique, dir, sizeof dir, stash, sizeof stash);
+	fs_sweep_temp(dir);
+	if (idlen > ID_MAX)
+		idlen = ID_MAX;
+	memcpy(id, unique, idlen);
+	id[idlen] = '\0';
+	if (!fs_exists(fs_path(path, sizeof path, "%s/files", dir))) {
+		/* nothing committed: drop our copy, put the folder back */
+		if (fs_remove_tree(fs_path(path, sizeof path, "%s/copy", dir))
+		    == -1)
+			return -1;
+		if (claim_load(dir, &c) == -1)
+			memset(&c, 0, sizeof c);
+		if (fs_exists(stash) && put_back(in, stash, c.folder) == -1)
+			return -1;
+		if (fs_remove_tree(dir) == -1 || fs_fsync_dir(in->spool) == -1)
+			return -1;
+		return 0;
+	}
+	/* the claim holds: the original goes, the claim is finished */
+	if (fs_exists(stash) && (fs_remove_tree(stash) == -1 ||
+	    fs_fsync_dir(in->cfg->inbox) == -1))
+		return -1;
+	if (claim_load(dir, &c) == -1 || !id_valid(id)) {
+		/* cannot happen by the order of commits; keep it anyway */
+		return quarantine_dir(in->cfg, dir, "unfinished-claim",
+		    "an unfinished claim without its record was found at "
+		    "start; its files are kept here.\n", NULL, 0) == -1 ?
+		    -1 : 0;
+	}
+	return finish_claim(in, dir, id, &c);
+}
+
+/* compare_names - qsort strings by byte order */
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list_dir - names in DIR (without . and ..), byte order; free each */
+static int
+list_dir(const char *path, char ***names, size_t *n)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+
+	*names = NULL;
+	*n = 0;
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **grown = realloc(*names, cap * sizeof **names);
+			if (grown == NULL)
+				fatal("list_dir");
+			*names = grown;
+		}
+		if (((*names)[(*n)++] = strdup(de->d_name)) == NULL)
+			fatal("list_dir");
+	}
+	closedir(dir);
+	qsort(*names, *n, sizeof **names, compare_names);
+	return 0;
+}
+
+/* free_names - release a list_dir list */
+static void
+free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* recover_all - recover every claim directory left in HOME/spool */
+static void
+recover_all(struct ingest *in)
+{
+	size_t plen = strlen(CLAIM_PREFIX), n;
+	char **names;
+
+	if (list_dir(in->spool, &names, &n) == -1)
+		fatal("%s", in->spool);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], CLAIM_PREFIX, plen) != 0)
+			continue;
+		if (recover_claim(in, names[i] + plen) == -1)
+			fatal("recovering %s", names[i]);
+		log_info("%s: recovered an unfinished claim", names[i] + plen);
+	}
+	free_names(names, n);
+}
+
+/* newest_mtime - newest mtime of anything below PATH (no link followed) */
+static void
+newest_mtime(const char *path, int depth, struct folder *f)
+{
+	char **names, sub[4096];
+	struct stat st;
+	size_t n;
+
+	if (list_dir(path, &names, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, names[i]) >=
+		    sizeof sub || lstat(sub, &st) == -1)
+			continue;
+		if (!f->has_files || st.st_mtime > f->newest)
+			f->newest = st.st_mtime;
+		f->has_files = 1;
+		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
+			newest_mtime(sub, depth + 1, f);
+	}
+	free_names(names, n);
+}
+
+/* in_dossier_ns - NODE is an element in the dossier namespace */
+static int
+in_dossier_ns(xmlNodePtr node)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+	    node->ns->href != NULL &&
+	    strcmp((const char *)node->ns->href, DOSSIER_NS) == 0;
+}
+
+/* check_attachments - count //attachment/@file names absent from DIR */
+static void
+check_attachments(xmlNodePtr node, const char *dir, struct folder *f)
+{
+	char file[256], path[4096];
+
+	for (; node != NULL; node = node->next) {
+		if (!in_dossier_ns(node))
+			continue;
+		if (strcmp((const char *)node->name, "attachment") == 0 &&
+		    xml_attr(node, "file", file, sizeof file) &&
+		    attachment_name_valid(file) &&
+		    !fs_exists(fs_path(path, sizeof path, "%s/%s", dir, file))) {
+			if (f->missing++ == 0)
+				snprintf(f->first_missing,
+				    sizeof f->first_missing, "%.64s", file);
+		}
+		check_attachments(node->children, dir, f);
+	}
+}
+
+/*
+ * examine - what folder PATH holds: dossier.xml, its attachments, READY,
+ * the newest mtime. 0, or -1 when it cannot be read now (left alone).
+ */
+static int
+examine(const char *path, struct folder *f)
+{
+	char file[4096];
+	struct xml_error err;
+	xmlDocPtr doc;
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return -1;
+	f->newest = st.st_mtime;        /* only if the folder is empty */
+	newest_mtime(path, 0, f);
+	f->ready = fs_exists(fs_path(file, sizeof file, "%s/READY", path));
+	f->has_dossier = fs_exists(fs_path(file, sizeof file,
+	    "%s/dossier.xml", path));
+	if (!f->has_dossier)
+		return 0;
+	switch (xml_parse_file(file, XML_MAX_BYTES, &doc, &err)) {
+	case XML_OK:
+		break;
+	case XML_IO:
+		if (errno == ENOENT) {
+			f->has_dossier = 0;
+			return 0;
+		}
+		log_warn("inbox: \"%s\": dossier.xml", f->shown);
+		return -1;
+	default:
+		/* unparsable: it names no attachments; validate rejects it */
+		return 0;
+	}
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	if (root != NULL && in_dossier_ns(root) &&
+	    strcmp((const char *)root->name, "dossier") == 0) {
+		char id[256];
+		if (xml_attr(root, "id", id, sizeof id) && id_valid(id)) {
+			snprintf(f->id, sizeof f->id, "%.40s", id);
+			snprintf(f->id_source, sizeof f->id_source, "dossier");
+		}
+		f->parsed = 1;
+		check_attachments(root->children, path, f);
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* generate_id - "X" + now as YYYYMMDDHHMMSS in --tz + a free 4-digit n */
+static int
+generate_id(struct ingest *in, char *id, size_t size)
+{
+	time_t local = in->cfg->now + (time_t)in->cfg->tz * 60;
+	char stamp[32];
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	for (; in->next_generated <= 9999; in->next_generated++) {
+		snprintf(id, size, "X%.14s%04d", stamp,
+		    in->next_generated % 10000);
+		/* claim directories are all recovered before the scan */
+		if (id_place(in->cfg, id) != NULL)
+			continue;
+		in->next_generated++;
+		return 0;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* seen_find - the scan's entry for ID, or NULL */
+static struct seen *
+seen_find(struct ingest *in, const char *id)
+{
+	for (size_t i = 0; i < in->nseen; i++)
+		if (strcmp(in->seen[i].id, id) == 0)
+			return &in->seen[i];
+	return NULL;
+}
+
+/* seen_add - remember ID met in this scan */
+static void
+seen_add(struct ingest *in, const char *id, int waiting)
+{
+	if (seen_find(in, id) != NULL)
+		return;
+	if (in->nseen == in->capseen) {
+		in->capseen = in->capseen ? in->capseen * 2 : 64;
+		struct seen *grown = realloc(in->seen,
+		    in->capseen * sizeof *grown);
+		if (grown == NULL)
+			fatal("seen_add");
+		in->seen = grown;
+	}
+	snprintf(in->seen[in->nseen].id, sizeof in->seen[in->nseen].id, "%s",
+	    id);
+	in->seen[in->nseen++].waiting = waiting;
+}
+
+/*
+ * claim_folder - move inbox folder F into HOME/spool/<id> (or aside as a
+ * duplicate), crash-safely. 1 spool dossier, 0 quarantined, -1 failure
+ * (the folder is then back in the inbox).
+ */
+static int
+claim_folder(struct ingest *in, const struct folder *f, int incomplete)
+{
+	char unique[128], dir[4096], stash[4096], src[4096], path[4096];
+	char copy[4096];
+	struct claim c;
+	int err;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.folder, sizeof c.folder, "%s", f->name);
+	time_format_iso(in->cfg->now, in->cfg->tz, c.claimed, sizeof c.claimed);
+	snprintf(c.id_source, sizeof c.id_source, "%s", f->id_source);
+	c.incomplete = incomplete;
+
+	snprintf(unique, sizeof unique, "%s-%ld-%lu", f->id, (long)getpid(),
+	    ++in->claims);
+	claim_paths(in, unique, dir, sizeof dir, stash, sizeof stash);
+	fs_path(src, sizeof src, "%s/%s", in->cfg->inbox, f->name);
+	fs_path(path, sizeof path, "%s/files", dir);
+	fs_path(copy, sizeof copy, "%s/copy", dir);
+
+	/* 1. the record first: recovery then knows the folder's name */
+	if (mkdir(dir, 0700) == -1 || fs_fsync_dir(in->spool) == -1)
+		return -1;
+	if (claim_save(dir, &c) == -1)
+		goto undo;
+	/* 2. one rename is the commit point on one file system ... */
+	if (rename(src, path) == 0) {
+		if (fs_fsync_parent(path) == -1 || fs_fsync_dir(in->cfg->inbox)
+		    == -1)
+			goto undo;
+	} else if (errno == EXDEV) {
+		/* ... across file systems: stash, copy, rename the copy */
+		if (rename_noreplace(src, stash) == -1 ||
+		    fs_copy_tree(stash, copy) == -1 ||
+		    fs_fsync_dir(dir) == -1 ||
+		    fs_rename_durable(copy, path) == -1)
+			goto undo;
+		if (fs_remove_tree(stash) == -1 ||
+		    fs_fsync_dir(in->cfg->inbox) == -1)
+			fatal("%s: removing the claimed original from the inbox",
+			    f->id);
+	} else
+		goto undo;
+	/* 3. the claim directory becomes the dossier */
+	return finish_claim(in, dir, f->id, &c);
+undo:
+	err = errno;
+	if (recover_claim(in, unique) == -1)
+		fatal("%s: undoing a failed claim", f->id);
+	errno = err;
+	return -1;
+}
+
+/* wait_folder - leave F in the inbox for now, saying why with --verbose */
+static void
+wait_folder(struct ingest *in, const struct folder *f, const char *why)
+{
+	in->waiting++;
+	log_info("inbox: \"%s\": %s", f->shown, why);
+}
+
+/* consider - decide about one inbox entry NAME and claim it if due */
+static void
+consider(struct ingest *in, const char *name)
+{
+	const struct config *cfg = in->cfg;
+	struct folder f;
+	struct stat st;
+	char path[4096];
+	int incomplete = 0;
+
+	memset(&f, 0, sizeof f);
+	snprintf(f.name, sizeof f.name, "%s", name);
+	show_name(name, f.shown, sizeof f.shown);
+	fs_path(path, sizeof path, "%s/%s", cfg->inbox, name);
+	if (lstat(path, &st) == -1)
+		return;                 /* gone since the listing */
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("inbox: \"%s\": %s, not a folder: never claimed, "
+		    "left alone (move it away)", f.shown,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+		return;
+	}
+	if (examine(path, &f) == -1)
+		return;
+
+	int complete = f.has_dossier && f.missing == 0;
+	int settled = f.newest <= cfg->now - cfg->settle;
+	if (complete && !f.ready && !settled) {
+		wait_folder(in, &f, "waiting to settle");
+		if (f.id[0] != '\0')
+			seen_add(in, f.id, 1);
+		return;
+	}
+	if (!complete) {
+		if (f.newest > cfg->now - cfg->incomplete_after) {
+			char why[256];
+			if (!f.has_dossier)
+				snprintf(why, sizeof why, "incomplete: no "
+				    "dossier.xml yet");
+			else
+				snprintf(why, sizeof why, "incomplete: %d "
+				    "attachment(s) missing (%s)", f.missing,
+				    f.first_missing);
+			wait_folder(in, &f, why);
+			if (f.id[0] != '\0')
+				seen_add(in, f.id, 1);
+			return;
+		}
+		incomplete = 1;
+	}
+
+	/* the id: the dossier's, else the folder's name, else made up */
+	if (f.id[0] == '\0' && id_valid(name)) {
+		snprintf(f.id, sizeof f.id, "%s", name);
+		snprintf(f.id_source, sizeof f.id_source, "folder");
+	}
+	if (f.id[0] == '\0') {
+		if (generate_id(in, f.id, sizeof f.id) == -1)
+			fatalx(EX_TEMPFAIL, "no free generated id left for "
+			    "this second; rerun later");
+		snprintf(f.id_source, sizeof f.id_source, "generated");
+	}
+	struct seen *s = seen_find(in, f.id);
+	if (s != NULL && s->waiting) {
+		wait_folder(in, &f, "an earlier folder with the same id is "
+		    "still waiting");
+		return;
+	}
+	int rc = claim_folder(in, &f, incomplete);
+	if (rc == -1) {
+		if (errno_is_transient(errno))
+			fatal("inbox: \"%s\": claim", f.shown);
+		log_warn("inbox: \"%s\": claim failed, left in the inbox",
+		    f.shown);
+		return;
+	}
+	seen_add(in, f.id, 0);
+	if (rc == 1) {
+		in->claimed++;
+		log_info("%s: claimed folder \"%s\"%s", f.id, f.shown,
+		    incomplete ? " (incomplete)" : "");
+		stage_emit(f.id);
+	}
+}
+
+/* scan_inbox - consider every entry of the inbox in byte order */
+static void
+scan_inbox(struct ingest *in)
+{
+	char **names;
+	size_t n;
+
+	if (list_dir(in->cfg->inbox, &names, &n) == -1)
+		fatal("%s", in->cfg->inbox);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] == '.')
+			continue;       /* hidden, or staged by drop */
+		consider(in, names[i]);
+	}
+	free_names(names, n);
+}
+
+/* resume - emit the id of every unfinished dossier in the spool */
+static void
+resume(struct ingest *in)
+{
+	char **ids;
+	size_t n;
+
+	if (spool_list(in->cfg, &ids, &n) == -1)
+		fatal("%s", in->spool);
+	for (size_t i = 0; i < n; i++) {
+		stage_emit(ids[i]);
+		free(ids[i]);
+	}
+	if (n > 0)
+		log_info("resumed %zu unfinished dossier(s)", n);
+	free(ids);
+}
+
+/* lock_ingest - one ingest per HOME; exits 75 when another holds it */
+static int
+lock_ingest(const struct ingest *in)
+{
+	char path[4096];
+	int fd;
+
+	fd = open(fs_path(path, sizeof path, "%s/.ingest.lock", in->spool),
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx(EX_TEMPFAIL, "another ingest is running on %s",
+			    in->cfg->home);
+		fatal("%s", path);
+	}
+	return fd;
+}
+
+/* usage - the brief manual */
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: ingest [options]\n"
+	    "Claim complete dossier folders from the inbox into HOME/spool\n"
+	    "and write their ids (first those of unfinished dossiers) to\n"
+	    "stdout, one per line. See ingest(1).\n\nOptions:\n%s",
+	    config_common_help());
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct ingest in;
+	int status, argi;
+
+	umask(077);
+	log_init(argv[0], LOG_NORMAL);
+	argi = config_parse(&cfg, argc, argv, NULL, NULL, NULL, &status);
+	if (argi == -1)
+		return status;
+	if (cfg.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("ingest credpipe %s\n", CREDPIPE_VERSION);
+		return 0;
+	}
+	if (argi < argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	memset(&in, 0, sizeof in);
+	in.cfg = &cfg;
+	in.next_generated = 1;
+	xml_init();
+	xml_lock_down();
+	if (spool_init(&cfg) == -1)
+		fatal("%s", cfg.home);
+	fs_path(in.spool, sizeof in.spool, "%s/spool", cfg.home);
+	lock_ingest(&in);
+
+	recover_all(&in);
+	fs_sweep_temp(in.spool);
+	char runs[4096];
+	fs_sweep_temp(fs_path(runs, sizeof runs, "%s/runs", cfg.out));
+	resume(&in);
+	scan_inbox(&in);
+	log_info("claimed %d folder(s), %d waiting", in.claimed, in.waiting);
+
+	free(in.seen);
+	config_free(&cfg);
+	xml_cleanup();
+	return 0;
+}
