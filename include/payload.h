@@ -49,7 +49,7 @@ struct payload {
 int keys_load_signing(const char *home, struct signing_key *key);
 /* keys_generate - a new signing key (records keygen); replaces none */
 int keys_generate(const char *home, struct signing_key *key);
-/* keys_load_trusted - every HOME/keys/trusted/*.pub */
+/* keys_load_trusted - every HOME/keys/trusted/<id>.pub */
 int keys_load_trusted(const char *home, struct trusted_keys *keys);
 
 /* payload_build - the signed URL into OUT; 0 or -1 if it does not fit */

@@ -128,4 +128,75 @@ int registry_next_batch(struct registry *reg, const char *date,
 int registry_record_shipment(struct registry *reg, const char *dossier_id,
     const char *batch);
 
+/*
+ * Additions for the records tool (import/export) and stage check.
+ */
+
+/* what registry_put_* found: a new record, the same one, or another one */
+enum reg_put { REG_PUT_NEW = 0, REG_PUT_SAME = 1, REG_PUT_CONFLICT = 2 };
+
+/* a report with what export needs beside struct reg_report */
+struct reg_report_row {
+	struct reg_report report;
+	char institution_code[16];      /* of the credential (numberless) */
+	int graduation_year;            /* of the credential (numberless) */
+	char revoked_reason[256];
+};
+
+struct reg_waybill_range {
+	char courier[8];                /* EMS | SF */
+	char prefix[8];
+	char first[24];                 /* as written */
+	char last[24];                  /* as written (its width: digits) */
+	char suffix[8];
+	char format[8];                 /* s10 | digits */
+};
+
+/* holder_id_normalise - upper-case the x check character in place */
+char *holder_id_normalise(char *id);
+
+/*
+ * registry_put_institution / _credential / _report / _waybill_range -
+ * import one record: REG_PUT_NEW (inserted), REG_PUT_SAME (identical one
+ * stored: nothing changed) or REG_PUT_CONFLICT (another version stored:
+ * into OLD, or WHY for a clash that is not a stored version); -1 error.
+ * A report of a credential without a certificate number names it by
+ * R->holder_id, INSTITUTION_CODE and YEAR.
+ */
+int registry_put_institution(struct registry *reg, const char *code,
+    const char *name, char *old_name, size_t size);
+int registry_put_credential(struct registry *reg,
+    const struct reg_credential *c, struct reg_credential *old);
+int registry_put_report(struct registry *reg, const struct reg_report_row *r,
+    struct reg_report_row *old, char *why, size_t wsize);
+int registry_put_waybill_range(struct registry *reg,
+    const struct reg_waybill_range *w, struct reg_waybill_range *old);
+
+/* registry_each_* - call FN for every record in export order; FN's
+ * non-zero return stops and is returned; -1 on a database error */
+int registry_each_institution(struct registry *reg,
+    int (*fn)(void *ctx, const char *code, const char *name), void *ctx);
+int registry_each_credential(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_credential *c), void *ctx);
+int registry_each_report(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx);
+int registry_each_waybill_range(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_waybill_range *w), void *ctx);
+
+/*
+ * registry_link_credential - remember that DOSSIER_ID was checked against
+ * credential C (check calls it), so that a paper report for a credential
+ * without a certificate number (registry_issue_paper with CERTNO "") finds
+ * its credential.
+ */
+int registry_link_credential(struct registry *reg, const char *dossier_id,
+    const struct reg_credential *c);
+/* registry_find_paper_report_of - the paper report of credential C
+ * (by number, or by holder + institution + year when it has none) */
+int registry_find_paper_report_of(struct registry *reg,
+    const struct reg_credential *c, struct reg_report *out);
+/* registry_find_report_row - as registry_find_report, with the extras */
+int registry_find_report_row(struct registry *reg, const char *code,
+    struct reg_report_row *out);
+
 #endif
