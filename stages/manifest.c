@@ -1,0 +1,766 @@
+/*
+ * NAME
+ *	manifest - ship verified paper reports in courier batches
+ *
+ * SYNOPSIS
+ *	manifest [--home DIR] [--out DIR] [--records FILE] [--now TIME]
+ *	    [--tz OFFSET] [--batch-size N] [--font FILE] < ids
+ *
+ * DESCRIPTION
+ *	The last stage (SPEC §7). It reads dossier ids on stdin and passes
+ *	every one on to stdout. For each verified paper-certification
+ *	dossier still in HOME/spool whose typeset.xml carries its report
+ *	number, it assigns a waybill from the courier's imported ranges
+ *	(registry: UNIQUE per dossier, so a rerun gets the same number).
+ *	The waybill is the commit point of "this dossier will ship".
+ *
+ *	At end of input it sorts the parcels of each courier by (postcode,
+ *	dossier id), cuts them into batches of at most --batch-size, numbered
+ *	on from the day's last batch (EMS-3 after EMS-2; the day is --now's
+ *	date in --tz), and writes each batch as
+ *	OUT/courier/<date>/<courier>-<n>/{manifest.csv,manifest.pdf,
+ *	labels.pdf,reports.pdf}.
+ *
+ *	Crash safety. A batch is built in OUT/courier/<date>/.tmp-<pid>-...,
+ *	every file committed (fsynced), then the folder is renamed into
+ *	place without replacing anything and the date folder fsynced: that
+ *	rename is the commit point of the batch, so a batch folder is
+ *	either absent or complete. Then the shipments go into the registry,
+ *	each dossier's result is republished with <shipment> (saved as
+ *	spool/<id>/manifest.xml first) and the dossier moves to HOME/done.
+ *	A rerun after a crash:
+ *	  - removes .tmp- batch folders whose process is gone;
+ *	  - finds a committed folder the registry does not know yet (the
+ *	    crash fell between the rename and the registry), reads its
+ *	    manifest.csv back and records its shipments, so its dossiers are
+ *	    never batched twice;
+ *	  - finishes a dossier whose shipment is recorded but which is still
+ *	    in the spool;
+ *	  - batches a dossier that has a waybill but no shipment, with the
+ *	    waybill it has.
+ *
+ *	When a courier's waybill ranges run out, no number is half
+ *	assigned: the dossiers that got one are batched, the others stay in
+ *	the spool, and manifest exits 75 saying how to go on.
+ *
+ *	Formula injection: manifest.csv is opened in spreadsheets, so a
+ *	free-text field (recipient, province, city, district, address)
+ *	starting with = + - @ TAB CR or ' is written with one leading ';
+ *	an importer strips exactly one leading ' from those columns.
+ *
+ *	The sender block comes from the configuration keys SENDER_NAME,
+ *	SENDER_PHONE, SENDER_ADDRESS and SENDER_POSTCODE.
+ *
+ * FILES
+ *	HOME/spool/<id>/typeset.xml	what manifest reads
+ *	HOME/spool/<id>/manifest.xml	the result with its <shipment>
+ *	OUT/results/<id>.xml		republished with <shipment>
+ *	OUT/courier/<date>/<courier>-<n>/	the batches
+ *
+ * EXIT STATUS
+ *	0 done; 75 waybills ran out or a transient failure (rerun later,
+ *	nothing is lost); 64 usage; 78 configuration; 70 internal error.
+ *
+ * SEE ALSO
+ *	typeset(1), records(1), pipeline.sh(1)
+ */
+#include <dirent.h>
+#include <stddef.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "courier.h"
+#include "dossier.h"
+#include "fsutil.h"
+#include "log.h"
+#include "pdf.h"
+#include "registry.h"
+#if __has_include("report.h")
+#include "report.h"
+#endif
+#include "result.h"
+#include "spool.h"
+#include "timeutil.h"
+#include "xmlsafe.h"
+
+static const char *const couriers[] = { "EMS", "SF" };
+#define NCOURIERS (sizeof couriers / sizeof *couriers)
+
+struct manifest {
+	struct config cfg;
+	struct registry *reg;
+	struct pdf_font *font;
+	struct sender sender;
+	char date[16];              /* today in --tz */
+	struct parcel *parcels;
+	size_t nparcels, cap;
+	int exhausted[NCOURIERS];   /* that courier's ranges ran out */
+	int status;                 /* exit status so far */
+	int batches;                /* batches made */
+};
+
+/* courier_index - index of COURIER in couriers[], or -1 */
+static int
+courier_index(const char *courier)
+{
+	for (size_t i = 0; i < NCOURIERS; i++)
+		if (strcmp(couriers[i], courier) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* set_status - keep the most serious exit status (70 > 75 > 0) */
+static void
+set_status(struct manifest *m, int status)
+{
+	if (m->status == 0 || status == EX_SOFTWARE)
+		m->status = status;
+}
+
+/* registry_failed - a registry call failed: remember its status */
+static void
+registry_failed(struct manifest *m, const char *what)
+{
+	int status = registry_status(m->reg);
+
+	log_warnx("registry: %s failed (status %d)", what, status);
+	set_status(m, status ? status : EX_SOFTWARE);
+}
+
+/*
+ * finish_dossier - the last steps for a shipped dossier: its result with
+ * <shipment> saved in the spool and published, then the move to done/.
+ * Each step is idempotent, so a crash between them is resumed by a rerun.
+ */
+static int
+finish_dossier(struct manifest *m, const char *id, const char *courier,
+    const char *waybill, const char *batch)
+{
+	char dir[4096], path[4096];
+	struct result r;
+
+	if (spool_locate(&m->cfg, id, dir, sizeof dir) != SPOOL_ACTIVE)
+		return 0;
+	if (result_load(&r, spool_state_path(dir, "manifest", path,
+	    sizeof path)) == -1 && result_load(&r, spool_state_path(dir,
+	    "typeset", path, sizeof path)) == -1) {
+		log_warn("%s: typeset.xml", id);
+		return -1;
+	}
+	snprintf(r.ship_courier, sizeof r.ship_courier, "%s", courier);
+	snprintf(r.ship_waybill, sizeof r.ship_waybill, "%s", waybill);
+	snprintf(r.ship_batch, sizeof r.ship_batch, "%s", batch);
+	if (result_save(&r, spool_state_path(dir, "manifest", path,
+	    sizeof path)) == -1 || result_publish(&m->cfg, &r) == -1 ||
+	    spool_finish(&m->cfg, id, SPOOL_DONE, NULL) == -1) {
+		log_warn("%s: finishing the shipped dossier", id);
+		return -1;
+	}
+	return 0;
+}
+
+/* batch_courier - "EMS" of a batch id "2026-11-28/EMS-1" */
+static void
+batch_courier(const char *batch, char *courier, size_t size)
+{
+	const char *slash = strchr(batch, '/');
+	const char *s = slash ? slash + 1 : batch;
+	size_t len = strcspn(s, "-");
+
+	snprintf(courier, size, "%.*s", (int)len, s);
+}
+
+struct recovered {
+	struct manifest *m;
+	const char *batch;
+	int failed;
+};
+
+/* recover_record - one record of an unrecorded batch's manifest.csv */
+static int
+recover_record(char **fields, int nfields, void *ctx)
+{
+	struct recovered *rc = ctx;
+	const char *id = fields[nfields - 1];
+
+	if (!id_valid(id) || registry_record_shipment(rc->m->reg, id,
+	    rc->batch) == -1) {
+		rc->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* finish_record - finish a recovered batch's dossier */
+static int
+finish_record(char **fields, int nfields, void *ctx)
+{
+	struct recovered *rc = ctx;
+	char courier[8];
+
+	batch_courier(rc->batch, courier, sizeof courier);
+	if (finish_dossier(rc->m, fields[nfields - 1], courier, fields[0],
+	    rc->batch) == -1)
+		rc->failed = 1;
+	return 0;
+}
+
+/*
+ * recover_batch - DIR is a committed batch folder that the registry does
+ * not know: the crash fell between its rename and the registry. Its
+ * manifest.csv (committed before the rename) lists its dossiers.
+ */
+static int
+recover_batch(struct manifest *m, const char *dir, const char *batch)
+{
+	char path[4096], *buf;
+	size_t len;
+	int line;
+	struct recovered rc = { m, batch, 0 };
+
+	if (fs_read_file(fs_path(path, sizeof path, "%s/manifest.csv", dir),
+	    64 << 20, &buf, &len) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	log_warnx("%s: batch committed before a crash; recording its "
+	    "shipments", batch);
+	if (registry_begin(m->reg) == -1) {
+		free(buf);
+		return -1;
+	}
+	if (courier_csv_parse(buf, len, recover_record, &rc, &line) == -1 ||
+	    rc.failed) {
+		registry_rollback(m->reg);
+		log_warnx("%s: line %d: cannot read back the batch", path,
+		    line);
+		free(buf);
+		return -1;
+	}
+	if (registry_commit(m->reg) == -1) {
+		free(buf);
+		return -1;
+	}
+	courier_csv_parse(buf, len, finish_record, &rc, &line);
+	free(buf);
+	return rc.failed ? -1 : 0;
+}
+
+/* temp_batch_dead - a .tmp-<pid>-... folder whose process is gone */
+static int
+temp_batch_dead(const char *name)
+{
+	size_t plen = strlen(FS_TEMP_PREFIX);
+	char *end;
+	long pid;
+
+	if (strncmp(name, FS_TEMP_PREFIX, plen) != 0)
+		return 0;
+	pid = strtol(name + plen, &end, 10);
+	if (end == name + plen || *end != '-')
+		return 0;
+	return pid != (long)getpid() && (pid <= 0 ||
+	    kill((pid_t)pid, 0) == -1);
+}
+
+/*
+ * recover_date - in OUT/courier/DATE: remove dead writers' temp folders;
+ * record every committed batch folder beyond the registry's numbering.
+ */
+static int
+recover_date(struct manifest *m, const char *date)
+{
+	char dir[4096], path[4096];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	fs_path(dir, sizeof dir, "%s/courier/%s", m->cfg.out, date);
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!temp_batch_dead(de->d_name))
+			continue;
+		fs_path(path, sizeof path, "%s/%s", dir, de->d_name);
+		log_info("%s: removing a crashed run's partial batch", path);
+		if (fs_remove_tree(path) == -1)
+			log_warn("%s", path);
+	}
+	closedir(d);
+	for (size_t c = 0; c < NCOURIERS; c++) {
+		for (;;) {
+			char batch[64];
+			int n = registry_next_batch(m->reg, date, couriers[c]);
+
+			if (n < 1) {
+				registry_failed(m, "next batch");
+				return -1;
+			}
+			fs_path(path, sizeof path, "%s/%s-%d", dir,
+			    couriers[c], n);
+			if (!fs_is_dir(path))
+				break;
+			snprintf(batch, sizeof batch, "%s/%s-%d", date,
+			    couriers[c], n);
+			if (recover_batch(m, path, batch) == -1) {
+				rc = -1;
+				break;
+			}
+		}
+	}
+	return rc;
+}
+
+/* is_date_name - "YYYY-MM-DD" */
+static int
+is_date_name(const char *s)
+{
+	int y, mo, d;
+
+	return strlen(s) == 10 && date_parse(s, &y, &mo, &d) == 0;
+}
+
+/* recover - at start: every day's folder under OUT/courier */
+static int
+recover(struct manifest *m)
+{
+	char dir[4096];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(fs_path(dir, sizeof dir, "%s/courier",
+	    m->cfg.out))) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL)
+		if (is_date_name(de->d_name) &&
+		    recover_date(m, de->d_name) == -1)
+			rc = -1;
+	closedir(d);
+	return rc;
+}
+
+/* add_parcel - append a parcel for D with WAYBILL and report NUMBER */
+static void
+add_parcel(struct manifest *m, const struct dossier *d,
+    const char *waybill, const char *number)
+{
+	struct parcel *p;
+
+	if (m->nparcels == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		struct parcel *grown = realloc(m->parcels,
+		    m->cap * sizeof *m->parcels);
+		if (grown == NULL)
+			fatal("add_parcel");
+		m->parcels = grown;
+	}
+	p = &m->parcels[m->nparcels++];
+	memset(p, 0, sizeof *p);
+#define COPY(field, value) snprintf(p->field, sizeof p->field, "%s", value)
+	COPY(dossier_id, d->id);
+	COPY(courier, d->delivery.courier);
+	COPY(waybill, waybill);
+	COPY(report_number, number);
+	COPY(recipient, d->delivery.recipient);
+	COPY(phone, d->delivery.phone);
+	COPY(province, d->delivery.province);
+	COPY(city, d->delivery.city);
+	COPY(district, d->delivery.district);
+	COPY(address, d->delivery.address);
+	COPY(postcode, d->delivery.postcode);
+#undef COPY
+}
+
+/*
+ * take_dossier - the work for one id: a verified paper report waiting in
+ * the spool gets its waybill and joins the parcels of this run.
+ */
+static void
+take_dossier(struct manifest *m, const char *id)
+{
+	char dir[4096], path[4096], waybill[24], batch[40];
+	struct dossier d;
+	struct result r;
+	int c, found;
+
+	if (spool_locate(&m->cfg, id, dir, sizeof dir) != SPOOL_ACTIVE ||
+	    !spool_has_state(dir, "typeset"))
+		return;
+	if (result_load(&r, spool_state_path(dir, "typeset", path,
+	    sizeof path)) == -1) {
+		log_warn("%s: typeset.xml", id);
+		set_status(m, exit_for_errno(errno));
+		return;
+	}
+	if (strcmp(r.kind, "paper-certification") != 0 ||
+	    r.outcome != OUTCOME_VERIFIED || r.report_number[0] == '\0' ||
+	    r.held[0] != '\0')
+		return;
+	found = registry_find_shipment(m->reg, id, waybill, sizeof waybill,
+	    batch, sizeof batch);
+	if (found == -1) {
+		registry_failed(m, "find shipment");
+		return;
+	}
+	if (dossier_load(dir, &d) == -1 || !d.has_delivery ||
+	    (c = courier_index(d.delivery.courier)) == -1) {
+		log_warnx("%s: no usable delivery block; left in the spool",
+		    id);
+		return;
+	}
+	if (found == 1 && batch[0] != '\0') {
+		/* shipped before a crash: only the last steps are missing */
+		if (finish_dossier(m, id, d.delivery.courier, waybill,
+		    batch) == -1)
+			set_status(m, EX_TEMPFAIL);
+		return;
+	}
+	if (m->exhausted[c])
+		return;
+	if (registry_assign_waybill(m->reg, id, d.delivery.courier, waybill,
+	    sizeof waybill) == -1) {
+		if (registry_status(m->reg) == EX_TEMPFAIL &&
+		    registry_waybills_left(m->reg, d.delivery.courier) == 0) {
+			log_warnx("%s: no %s waybill number left: import a new "
+			    "waybill-range (records import); this and later "
+			    "%s dossiers stay in the spool for the next run",
+			    id, d.delivery.courier, d.delivery.courier);
+			m->exhausted[c] = 1;
+			set_status(m, EX_TEMPFAIL);
+		} else {
+			registry_failed(m, "assign waybill");
+		}
+		return;
+	}
+	add_parcel(m, &d, waybill, r.report_number);
+}
+
+/* batch_reports - the batch's paper reports, by typeset's own layout */
+static int
+batch_reports(struct manifest *m, struct pdf_doc *doc,
+    const struct batch *b)
+{
+	for (size_t i = 0; i < b->nparcels; i++) {
+		char dir[4096], path[4096];
+		struct dossier d;
+		struct result r;
+
+		if (spool_locate(&m->cfg, b->parcels[i].dossier_id, dir,
+		    sizeof dir) == SPOOL_NONE ||
+		    dossier_load(dir, &d) == -1 ||
+		    result_load(&r, spool_state_path(dir, "typeset", path,
+		    sizeof path)) == -1) {
+			log_warnx("%s: cannot load it for reports.pdf",
+			    b->parcels[i].dossier_id);
+			return -1;
+		}
+#ifdef CREDPIPE_REPORT_H
+		if (report_layout(doc, &m->cfg, &d, &r) == -1)
+			return -1;
+#else
+		(void)doc;
+		errno = ENOSYS;
+		return -1;
+#endif
+	}
+	return 0;
+}
+
+/* save_pdf - render DOC to PATH (0640); -1 held or failed */
+static int
+save_pdf(struct pdf_doc *doc, const char *path)
+{
+	enum pdf_status st = pdf_doc_save(doc, path, 0640);
+
+	if (st == PDF_OK)
+		return 0;
+	log_warnx("%s: %s", path, pdf_doc_error(doc) ? pdf_doc_error(doc) :
+	    "cannot write");
+	errno = st == PDF_HELD ? EINVAL : errno;
+	return -1;
+}
+
+/* write_batch_files - the four files of batch B into DIR */
+static int
+write_batch_files(struct manifest *m, const char *dir,
+    const struct batch *b)
+{
+	char path[4096], title[128];
+	struct buffer csv = { 0 };
+	struct pdf_info info = { 0 };
+	struct pdf_doc *doc;
+	int rc;
+
+	courier_csv(&csv, b->parcels, b->nparcels);
+	rc = commit_file(fs_path(path, sizeof path, "%s/manifest.csv", dir),
+	    csv.data, csv.len, 0640);
+	buffer_free(&csv);
+	if (rc == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	snprintf(title, sizeof title, "%s", b->id);
+	info.title = title;
+	info.subject = "交寄清单 Dispatch list";
+	info.created = m->cfg.now;
+	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
+		return -1;
+	rc = courier_dispatch_list(doc, b, &m->sender) == -1 ? -1 :
+	    save_pdf(doc, fs_path(path, sizeof path, "%s/manifest.pdf", dir));
+	pdf_doc_free(doc);
+	if (rc == -1)
+		return -1;
+	info.subject = "面单 Labels";
+	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
+		return -1;
+	rc = courier_labels(doc, b, &m->sender) == -1 ? -1 :
+	    save_pdf(doc, fs_path(path, sizeof path, "%s/labels.pdf", dir));
+	pdf_doc_free(doc);
+	if (rc == -1)
+		return -1;
+	info.subject = "认证报告 Certification reports";
+	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
+		return -1;
+	rc = batch_reports(m, doc, b);
+	if (rc == 0)
+		rc = save_pdf(doc, fs_path(path, sizeof path,
+		    "%s/reports.pdf", dir));
+	else if (errno == ENOSYS) {
+		/* transitional: built before typeset's report.h existed */
+		log_warnx("%s: reports.pdf left out: built without the "
+		    "report layout (include/report.h)", b->id);
+		rc = 0;
+	}
+	pdf_doc_free(doc);
+	return rc;
+}
+
+/*
+ * make_batch - build batch B under a temp name, commit it by rename,
+ * then record, republish and finish its dossiers (see the manual).
+ */
+static int
+make_batch(struct manifest *m, const struct batch *b)
+{
+	char daydir[4096], temp[4096], final[4096];
+
+	fs_path(daydir, sizeof daydir, "%s/courier/%s", m->cfg.out, b->date);
+	if (fs_mkdirs(daydir, 0750) == -1 || fs_fsync_parent(daydir) == -1) {
+		log_warn("%s", daydir);
+		return -1;
+	}
+	fs_path(temp, sizeof temp, "%s/%s%ld-%s-%d", daydir, FS_TEMP_PREFIX,
+	    (long)getpid(), b->courier, b->number);
+	fs_path(final, sizeof final, "%s/%s-%d", daydir, b->courier,
+	    b->number);
+	if (fs_exists(temp))
+		fs_remove_tree(temp);
+	if (mkdir(temp, 0750) == -1) {
+		log_warn("%s", temp);
+		return -1;
+	}
+	chmod(temp, 0750);
+	if (write_batch_files(m, temp, b) == -1 || fs_fsync_dir(temp) == -1) {
+		int err = errno;
+		fs_remove_tree(temp);
+		errno = err;
+		return -1;
+	}
+	/* the commit point: never over an existing batch */
+	if (renameat2(AT_FDCWD, temp, AT_FDCWD, final, RENAME_NOREPLACE)
+	    == -1 || fs_fsync_dir(daydir) == -1) {
+		log_warn("%s: committing the batch", final);
+		fs_remove_tree(temp);
+		return -1;
+	}
+	if (registry_begin(m->reg) == -1) {
+		registry_failed(m, "begin");
+		return -1;
+	}
+	for (size_t i = 0; i < b->nparcels; i++)
+		if (registry_record_shipment(m->reg, b->parcels[i].dossier_id,
+		    b->id) == -1) {
+			registry_failed(m, "record shipment");
+			registry_rollback(m->reg);
+			return -1;
+		}
+	if (registry_commit(m->reg) == -1) {
+		registry_failed(m, "commit");
+		return -1;
+	}
+	for (size_t i = 0; i < b->nparcels; i++)
+		if (finish_dossier(m, b->parcels[i].dossier_id, b->courier,
+		    b->parcels[i].waybill, b->id) == -1)
+			set_status(m, EX_TEMPFAIL);
+	m->batches++;
+	log_info("%s: %zu parcels", b->id, b->nparcels);
+	return 0;
+}
+
+/* open_font - the CJK font, once, when a batch is to be made */
+static int
+open_font(struct manifest *m)
+{
+	char why[512];
+
+	if (m->font != NULL)
+		return 0;
+	m->font = pdf_font_open(m->cfg.font, why, sizeof why);
+	if (m->font == NULL) {
+		log_warnx("font: %s", why);
+		set_status(m, EX_CONFIG);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * make_batches - at end of input: per courier, in (postcode, id) order,
+ * cut into batches numbered on from the day's last one.
+ */
+static void
+make_batches(struct manifest *m)
+{
+	size_t start = 0, size = (size_t)(m->cfg.batch_size > 0 ?
+	    m->cfg.batch_size : 50);
+
+	if (m->nparcels == 0 || open_font(m) == -1)
+		return;
+	courier_sort(m->parcels, m->nparcels);
+	while (start < m->nparcels) {
+		size_t end = start;
+
+		while (end < m->nparcels && strcmp(m->parcels[end].courier,
+		    m->parcels[start].courier) == 0)
+			end++;
+		for (size_t first = start; first < end; first += size) {
+			struct batch b;
+			int n = registry_next_batch(m->reg, m->date,
+			    m->parcels[start].courier);
+
+			if (n < 1) {
+				registry_failed(m, "next batch");
+				return;
+			}
+			memset(&b, 0, sizeof b);
+			snprintf(b.date, sizeof b.date, "%s", m->date);
+			snprintf(b.courier, sizeof b.courier, "%s",
+			    m->parcels[start].courier);
+			b.number = n;
+			snprintf(b.id, sizeof b.id, "%s/%s-%d", m->date,
+			    b.courier, n);
+			b.parcels = &m->parcels[first];
+			b.nparcels = end - first < size ? end - first : size;
+			if (make_batch(m, &b) == -1) {
+				log_warnx("%s: batch not made; its dossiers "
+				    "keep their waybills and stay in the "
+				    "spool", b.id);
+				set_status(m, errno_is_transient(errno) ?
+				    EX_TEMPFAIL : EX_SOFTWARE);
+				return;
+			}
+		}
+		start = end;
+	}
+}
+
+/* load_sender - the sender block from the configuration */
+static void
+load_sender(struct manifest *m)
+{
+	static const struct { const char *key, *fallback; size_t off, size; }
+	    keys[] = {
+		{ "SENDER_NAME", "学历认证中心 Credential Certification Office",
+		  offsetof(struct sender, name), sizeof m->sender.name },
+		{ "SENDER_PHONE", "", offsetof(struct sender, phone),
+		  sizeof m->sender.phone },
+		{ "SENDER_ADDRESS", "", offsetof(struct sender, address),
+		  sizeof m->sender.address },
+		{ "SENDER_POSTCODE", "", offsetof(struct sender, postcode),
+		  sizeof m->sender.postcode },
+	};
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const char *v = config_get(&m->cfg, keys[i].key);
+		snprintf((char *)&m->sender + keys[i].off, keys[i].size, "%s",
+		    v ? v : keys[i].fallback);
+	}
+}
+
+/* manifest_run - the stage: recover, take every id, batch at the end */
+static int
+manifest_run(struct manifest *m)
+{
+	char id[256];
+	int status;
+
+	if (spool_init(&m->cfg) == -1)
+		fatal("%s", m->cfg.home);
+	m->reg = registry_open(m->cfg.records, &status);
+	if (m->reg == NULL)
+		fatalx(status ? status : EX_SOFTWARE, "%s: cannot open the "
+		    "registry", m->cfg.records);
+	date_format(time_day(m->cfg.now, m->cfg.tz), m->date, sizeof m->date);
+	load_sender(m);
+	if (recover(m) == -1)
+		set_status(m, EX_TEMPFAIL);
+	while (stage_read_id(id, sizeof id) == 1) {
+		take_dossier(m, id);
+		stage_emit(id);
+	}
+	make_batches(m);
+	if (log_level_get() >= LOG_VERBOSE)
+		log_info("%zu parcels, %d batches", m->nparcels, m->batches);
+	registry_close(m->reg);
+	if (m->font != NULL)
+		pdf_font_close(m->font);
+	free(m->parcels);
+	return m->status;
+}
+
+static const char usage[] =
+    "usage: manifest [options] < ids\n"
+    "Ships verified paper reports in courier batches under\n"
+    "OUT/courier/<date>/<courier>-<n>/ (manifest.csv, manifest.pdf,\n"
+    "labels.pdf, reports.pdf); passes every id on. Sender from the keys\n"
+    "SENDER_NAME, SENDER_PHONE, SENDER_ADDRESS, SENDER_POSTCODE.\n";
+
+int
+main(int argc, char **argv)
+{
+	static struct manifest m;
+	int status, optind_after;
+
+	umask(077);
+	log_init("manifest", LOG_NORMAL);
+	optind_after = config_parse(&m.cfg, argc, argv, NULL, NULL, NULL,
+	    &status);
+	if (optind_after < 0)
+		return status;
+	if (m.cfg.help) {
+		printf("%s%s", usage, config_common_help());
+		return 0;
+	}
+	if (m.cfg.version) {
+		printf("manifest credpipe %s\n", CREDPIPE_VERSION);
+		return 0;
+	}
+	if (optind_after < argc) {
+		fprintf(stderr, "%s", usage);
+		return EX_USAGE;
+	}
+	log_init("manifest", (enum log_level)m.cfg.verbosity);
+	xml_init();
+	status = manifest_run(&m);
+	xml_cleanup();
+	config_free(&m.cfg);
+	return status;
+}
