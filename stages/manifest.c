@@ -82,9 +82,8 @@
 #include "log.h"
 #include "pdf.h"
 #include "registry.h"
-#if __has_include("report.h")
+#include "payload.h"
 #include "report.h"
-#endif
 #include "result.h"
 #include "spool.h"
 #include "timeutil.h"
@@ -98,6 +97,8 @@ struct manifest {
 	struct registry *reg;
 	struct pdf_font *font;
 	struct sender sender;
+	struct signing_key key;     /* for the reports' QR payloads */
+	int key_loaded;
 	char date[16];              /* today in --tz */
 	struct parcel *parcels;
 	size_t nparcels, cap;
@@ -443,33 +444,36 @@ take_dossier(struct manifest *m, const char *id)
 	add_parcel(m, &d, waybill, r.report_number);
 }
 
-/* batch_reports - the batch's paper reports, by typeset's own layout */
+/*
+ * batch_reports - the batch's paper reports in manifest order, drawn by
+ * typeset's own layout (report_paper_draw) from the same fields typeset
+ * used: the dossier and the paper report issued in the registry.
+ */
 static int
 batch_reports(struct manifest *m, struct pdf_doc *doc,
     const struct batch *b)
 {
+	if (!m->key_loaded) {
+		if (keys_load_signing(m->cfg.home, &m->key) == -1) {
+			log_warn("%s/keys/signing.key", m->cfg.home);
+			return -1;
+		}
+		m->key_loaded = 1;
+	}
 	for (size_t i = 0; i < b->nparcels; i++) {
-		char dir[4096], path[4096];
-		struct dossier d;
-		struct result r;
+		char dir[4096], why[512] = "not in the spool";
+		struct report_fields f;
 
 		if (spool_locate(&m->cfg, b->parcels[i].dossier_id, dir,
 		    sizeof dir) == SPOOL_NONE ||
-		    dossier_load(dir, &d) == -1 ||
-		    result_load(&r, spool_state_path(dir, "typeset", path,
-		    sizeof path)) == -1) {
-			log_warnx("%s: cannot load it for reports.pdf",
-			    b->parcels[i].dossier_id);
+		    report_paper_fields(m->reg, &m->key, m->cfg.verify_url,
+		    b->parcels[i].dossier_id, dir, &f, why, sizeof why) == -1) {
+			log_warnx("%s: cannot draw its report again: %s",
+			    b->parcels[i].dossier_id, why);
+			errno = EINVAL;
 			return -1;
 		}
-#ifdef CREDPIPE_REPORT_H
-		if (report_layout(doc, &m->cfg, &d, &r) == -1)
-			return -1;
-#else
-		(void)doc;
-		errno = ENOSYS;
-		return -1;
-#endif
+		report_paper_draw(doc, &f);
 	}
 	return 0;
 }
@@ -529,16 +533,8 @@ write_batch_files(struct manifest *m, const char *dir,
 	info.subject = "认证报告 Certification reports";
 	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
 		return -1;
-	rc = batch_reports(m, doc, b);
-	if (rc == 0)
-		rc = save_pdf(doc, fs_path(path, sizeof path,
-		    "%s/reports.pdf", dir));
-	else if (errno == ENOSYS) {
-		/* transitional: built before typeset's report.h existed */
-		log_warnx("%s: reports.pdf left out: built without the "
-		    "report layout (include/report.h)", b->id);
-		rc = 0;
-	}
+	rc = batch_reports(m, doc, b) == -1 ? -1 :
+	    save_pdf(doc, fs_path(path, sizeof path, "%s/reports.pdf", dir));
 	pdf_doc_free(doc);
 	return rc;
 }
