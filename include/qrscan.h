@@ -31,6 +31,11 @@ struct qrscan_options {
 
 /* qrscan_new - a scanner for one worker; NULL on out of memory */
 struct qrscan *qrscan_new(void);
+/*
+ * qrscan_set_passes - the pass order, e.g. "full,half,bin,binhalf,inv"
+ * (qrscan.c describes each); for measurements. 0, or -1 for a bad list.
+ */
+int qrscan_set_passes(struct qrscan *qs, const char *list);
 /* qrscan_free - release it */
 void qrscan_free(struct qrscan *qs);
 /*

@@ -1,0 +1,479 @@
+/*
+ * qrscan.c - the decoding strategy: which images zbar sees, in what order.
+ *
+ * zbar alone (what zbarimg does) fails on blurred, low-contrast, unevenly
+ * lit and inverted scans, and spends most of its time on pages where a
+ * cheaper look would do. The strategy is a list of passes, each a view
+ * of the page handed to zbar, tried in order until one yields a code
+ * (or all of them, when the caller wants every code):
+ *
+ *   top      the top third of the page, decoded from the PNG before the
+ *            rest (report QR codes sit in the top corners); only for a
+ *            verification-report, whose payload then ends the search
+ *            before the rest of the PNG is even inflated
+ *   full     the page as scanned
+ *   half     the page averaged 2x2 (removes noise, sharpens blur for
+ *            zbar's edge detector, a quarter of the pixels)
+ *   bin      the page binarised against its local mean (adaptive
+ *            threshold): rescues low contrast, uneven light, blur, JPEG
+ *   binhalf  the half page binarised
+ *   inv      the page inverted (light modules on dark ground)
+ *
+ * The default order was chosen by measurement (bench/decode.sh; the
+ * numbers are in the commit message and the decode(1) manual). The order
+ * can be changed with qrscan_set_passes() for such measurements.
+ *
+ * zbar: QR only, ZBAR_CFG_BINARY so payload bytes are returned as they
+ * are (zbar's charset guessing turned UTF-8 payloads into mojibake), one
+ * scanner per worker (zbar scanners are not thread-safe), recreated every
+ * QRSCAN_RECYCLE images because a long-lived scanner grows.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zbar.h>
+
+#include "image.h"
+#include "qrscan.h"
+
+#define QRSCAN_MAX_PASSES 8
+#define QRSCAN_DEFAULT_PASSES "full,half,bin,binhalf,inv"
+
+enum pass_kind { PASS_TOP, PASS_FULL, PASS_HALF, PASS_BIN, PASS_BINHALF,
+                 PASS_INV };
+
+static const char *pass_names[] = { "top", "full", "half", "bin", "binhalf",
+                                    "inv" };
+
+struct qrscan {
+	zbar_image_scanner_t *scanner;
+	unsigned images;        /* scanned since the scanner was created */
+	enum pass_kind passes[QRSCAN_MAX_PASSES];
+	int npasses;
+	/* scratch buffers, kept between images to spare malloc/free */
+	unsigned char *half, *bin;
+	size_t half_size, bin_size;
+	uint32_t *colsum;
+	size_t colsum_size;
+};
+
+/* view - a gray raster handed to zbar, and how it maps to the page */
+struct view {
+	const unsigned char *gray;
+	unsigned width, height;
+	int scale;              /* page pixels per view pixel */
+};
+
+/* scanner_create - a zbar scanner for QR codes only, binary payloads */
+static zbar_image_scanner_t *
+scanner_create(void)
+{
+	zbar_image_scanner_t *s = zbar_image_scanner_create();
+
+	if (s == NULL)
+		return NULL;
+	zbar_image_scanner_set_config(s, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+	zbar_image_scanner_set_config(s, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+	zbar_image_scanner_set_config(s, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1);
+	zbar_image_scanner_set_config(s, ZBAR_NONE, ZBAR_CFG_X_DENSITY, 1);
+	zbar_image_scanner_set_config(s, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, 1);
+	return s;
+}
+
+/* qrscan_set_passes - "full,half,..." as the pass order; 0 or -1 */
+int
+qrscan_set_passes(struct qrscan *qs, const char *list)
+{
+	char buf[256], *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(buf, sizeof buf, "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		size_t k;
+
+		for (k = 0; k < sizeof pass_names / sizeof *pass_names; k++)
+			if (strcmp(tok, pass_names[k]) == 0)
+				break;
+		if (k == sizeof pass_names / sizeof *pass_names ||
+		    n == QRSCAN_MAX_PASSES || k == PASS_TOP)
+			return -1;
+		qs->passes[n++] = (enum pass_kind)k;
+	}
+	if (n == 0)
+		return -1;
+	qs->npasses = n;
+	return 0;
+}
+
+/* qrscan_new - a scanner for one worker */
+struct qrscan *
+qrscan_new(void)
+{
+	struct qrscan *qs = calloc(1, sizeof *qs);
+
+	if (qs == NULL)
+		return NULL;
+	if ((qs->scanner = scanner_create()) == NULL) {
+		free(qs);
+		return NULL;
+	}
+	qrscan_set_passes(qs, QRSCAN_DEFAULT_PASSES);
+	return qs;
+}
+
+/* qrscan_free - release it */
+void
+qrscan_free(struct qrscan *qs)
+{
+	if (qs == NULL)
+		return;
+	if (qs->scanner != NULL)
+		zbar_image_scanner_destroy(qs->scanner);
+	free(qs->half);
+	free(qs->bin);
+	free(qs->colsum);
+	free(qs);
+}
+
+/* scratch - grow *BUF to SIZE bytes; 0 or -1 */
+static int
+scratch(void *bufp, size_t *have, size_t size)
+{
+	void **buf = bufp, *p;
+
+	if (*have >= size)
+		return 0;
+	if ((p = realloc(*buf, size)) == NULL)
+		return -1;
+	*buf = p;
+	*have = size;
+	return 0;
+}
+
+/* add_code - record SYM's payload unless SA already has these bytes */
+static void
+add_code(struct scan_attachment *sa, const zbar_symbol_t *sym,
+    const struct view *v, int yoff, const char *pass)
+{
+	const char *data = zbar_symbol_get_data(sym);
+	unsigned len = zbar_symbol_get_data_length(sym);
+	unsigned n = zbar_symbol_get_loc_size(sym);
+	int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+	struct scan_code *sc;
+
+	for (int i = 0; i < sa->ncodes; i++)
+		if (sa->codes[i].len == len &&
+		    memcmp(sa->codes[i].data, data, len) == 0)
+			return;
+	if (sa->ncodes == SCAN_MAX_CODES)
+		return;
+	sc = &sa->codes[sa->ncodes];
+	memset(sc, 0, sizeof *sc);
+	if ((sc->data = malloc(len + 1)) == NULL)
+		return;
+	memcpy(sc->data, data, len);
+	sc->data[len] = '\0';
+	sc->len = len;
+	for (unsigned i = 0; i < n; i++) {
+		int x = zbar_symbol_get_loc_x(sym, i);
+		int y = zbar_symbol_get_loc_y(sym, i);
+
+		x0 = x < x0 ? x : x0;
+		x1 = x > x1 ? x : x1;
+		y0 = y < y0 ? y : y0;
+		y1 = y > y1 ? y : y1;
+	}
+	if (n > 0) {
+		sc->x = x0 * v->scale;
+		sc->y = y0 * v->scale + yoff;
+		sc->w = (x1 - x0 + 1) * v->scale;
+		sc->h = (y1 - y0 + 1) * v->scale;
+	}
+	snprintf(sc->pass, sizeof sc->pass, "%s", pass);
+	sa->ncodes++;
+}
+
+/* zbar_view - run zbar on V; codes into SA; the number found or -1 */
+static int
+zbar_view(struct qrscan *qs, const struct view *v, int yoff,
+    const char *pass, struct scan_attachment *sa)
+{
+	zbar_image_t *zi;
+	const zbar_symbol_t *sym;
+	int n;
+
+	if (v->width < 21 || v->height < 21)
+		return 0;
+	if ((zi = zbar_image_create()) == NULL)
+		return -1;
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, v->width, v->height);
+	zbar_image_set_data(zi, v->gray, (unsigned long)v->width * v->height,
+	    NULL);
+	n = zbar_scan_image(qs->scanner, zi);
+	if (n > 0)
+		for (sym = zbar_image_first_symbol(zi); sym != NULL;
+		    sym = zbar_symbol_next(sym))
+			if (zbar_symbol_get_type(sym) == ZBAR_QRCODE)
+				add_code(sa, sym, v, yoff, pass);
+	zbar_image_destroy(zi);
+	return n;
+}
+
+/* make_half - V halved by 2x2 averaging into qs->half */
+static int
+make_half(struct qrscan *qs, const struct view *v, struct view *out)
+{
+	unsigned w = v->width / 2, h = v->height / 2;
+
+	if (scratch(&qs->half, &qs->half_size, (size_t)w * h + 1) == -1)
+		return -1;
+	for (unsigned y = 0; y < h; y++) {
+		const unsigned char *a = v->gray + (size_t)2 * y * v->width;
+		const unsigned char *b = a + v->width;
+		unsigned char *o = qs->half + (size_t)y * w;
+
+		for (unsigned x = 0; x < w; x++)
+			o[x] = (unsigned char)((a[2 * x] + a[2 * x + 1] +
+			    b[2 * x] + b[2 * x + 1] + 2) >> 2);
+	}
+	out->gray = qs->half;
+	out->width = w;
+	out->height = h;
+	out->scale = v->scale * 2;
+	return 0;
+}
+
+/*
+ * make_binary - V thresholded against its local mean (a square window of
+ * radius R, sliding column sums: O(1) a pixel, one row of memory). A
+ * pixel is dark when it is below the local mean by more than a small
+ * margin; the margin keeps flat paper (and its noise) white.
+ */
+static int
+make_binary(struct qrscan *qs, const struct view *v, struct view *out)
+{
+	unsigned w = v->width, h = v->height;
+	int r = (int)(w / 80 > 6 ? w / 80 : 6);
+	size_t need = (size_t)w * h;
+
+	if (scratch(&qs->bin, &qs->bin_size, need + 1) == -1 ||
+	    scratch(&qs->colsum, &qs->colsum_size,
+	    (size_t)w * sizeof *qs->colsum) == -1)
+		return -1;
+	memset(qs->colsum, 0, (size_t)w * sizeof *qs->colsum);
+	/* rows 0..r-1 pre-loaded; row y adds y+r and drops y-r-1 */
+	for (int y = 0; y < r && y < (int)h; y++)
+		for (unsigned x = 0; x < w; x++)
+			qs->colsum[x] += v->gray[(size_t)y * w + x];
+	for (unsigned y = 0; y < h; y++) {
+		int top = (int)y - r - 1, bottom = (int)y + r;
+		int rows = (bottom < (int)h ? bottom : (int)h - 1) -
+		    (top > -1 ? top : -1);
+		const unsigned char *in = v->gray + (size_t)y * w;
+		unsigned char *o = qs->bin + (size_t)y * w;
+		uint32_t sum = 0;
+		int cols = 0;
+
+		if (bottom < (int)h)
+			for (unsigned x = 0; x < w; x++)
+				qs->colsum[x] += v->gray[(size_t)bottom * w + x];
+		if (top >= 0)
+			for (unsigned x = 0; x < w; x++)
+				qs->colsum[x] -= v->gray[(size_t)top * w + x];
+		for (int x = 0; x < r && x < (int)w; x++, cols++)
+			sum += qs->colsum[x];
+		for (unsigned x = 0; x < w; x++) {
+			int add = (int)x + r, sub = (int)x - r - 1;
+			uint32_t mean;
+
+			if (add < (int)w)
+				sum += qs->colsum[add], cols++;
+			if (sub >= 0)
+				sum -= qs->colsum[sub], cols--;
+			mean = sum / (uint32_t)(cols * rows);
+			/* dark: below 90% of the local mean, minus 4 */
+			o[x] = (uint32_t)in[x] * 10 + 40 < mean * 9 ? 0 : 255;
+		}
+	}
+	out->gray = qs->bin;
+	out->width = w;
+	out->height = h;
+	out->scale = v->scale;
+	return 0;
+}
+
+/* make_inverted - V inverted into qs->bin */
+static int
+make_inverted(struct qrscan *qs, const struct view *v, struct view *out)
+{
+	size_t n = (size_t)v->width * v->height;
+
+	if (scratch(&qs->bin, &qs->bin_size, n + 1) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		qs->bin[i] = (unsigned char)(255 - v->gray[i]);
+	*out = *v;
+	out->gray = qs->bin;
+	return 0;
+}
+
+/* run_pass - one pass over the page PAGE; the number of codes or -1 */
+static int
+run_pass(struct qrscan *qs, enum pass_kind kind, const struct view *page,
+    struct scan_attachment *sa)
+{
+	struct view v, half;
+
+	switch (kind) {
+	case PASS_TOP:
+	case PASS_FULL:
+		return zbar_view(qs, page, 0, pass_names[kind], sa);
+	case PASS_HALF:
+		if (make_half(qs, page, &v) == -1)
+			return -1;
+		return zbar_view(qs, &v, 0, pass_names[kind], sa);
+	case PASS_BIN:
+		if (make_binary(qs, page, &v) == -1)
+			return -1;
+		return zbar_view(qs, &v, 0, pass_names[kind], sa);
+	case PASS_BINHALF:
+		if (make_half(qs, page, &half) == -1 ||
+		    make_binary(qs, &half, &v) == -1)
+			return -1;
+		return zbar_view(qs, &v, 0, pass_names[kind], sa);
+	case PASS_INV:
+		if (make_inverted(qs, page, &v) == -1)
+			return -1;
+		return zbar_view(qs, &v, 0, pass_names[kind], sa);
+	}
+	return 0;
+}
+
+/* recycle - a fresh zbar scanner every QRSCAN_RECYCLE images */
+static void
+recycle(struct qrscan *qs)
+{
+	zbar_image_scanner_t *fresh;
+
+	if (++qs->images < QRSCAN_RECYCLE)
+		return;
+	if ((fresh = scanner_create()) == NULL)
+		return;         /* keep the old one: it still works */
+	zbar_image_scanner_destroy(qs->scanner);
+	qs->scanner = fresh;
+	qs->images = 0;
+}
+
+/* has_prefix - some code of SA starts with PREFIX */
+static int
+has_prefix(const struct scan_attachment *sa, const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+
+	if (n == 0)
+		return 0;
+	for (int i = 0; i < sa->ncodes; i++)
+		if (sa->codes[i].len >= n &&
+		    memcmp(sa->codes[i].data, prefix, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* set_status - "ok" or "unreadable" from the codes found */
+static void
+set_status(struct scan_attachment *sa)
+{
+	snprintf(sa->status, sizeof sa->status, "%s",
+	    sa->ncodes > 0 ? "ok" : "unreadable");
+}
+
+/* passes - run the configured passes over PAGE */
+static int
+passes(struct qrscan *qs, const struct view *page,
+    const struct qrscan_options *opt, struct scan_attachment *sa)
+{
+	for (int i = 0; i < qs->npasses; i++) {
+		if (run_pass(qs, qs->passes[i], page, sa) == -1) {
+			snprintf(sa->status, sizeof sa->status, "error");
+			snprintf(sa->message, sizeof sa->message,
+			    "out of memory while decoding");
+			return -1;
+		}
+		if (opt && opt->exhaustive)
+			continue;
+		/* a report: only our payload ends the search; else any code */
+		if (opt && opt->stop_prefix && opt->stop_prefix[0] ?
+		    has_prefix(sa, opt->stop_prefix) : sa->ncodes > 0)
+			break;
+	}
+	set_status(sa);
+	return 0;
+}
+
+/* qrscan_image - find the QR codes of a loaded image into SA */
+int
+qrscan_image(struct qrscan *qs, const struct image *img,
+    const struct qrscan_options *opt, struct scan_attachment *sa)
+{
+	struct view page = { img->gray, img->width, img->height, 1 };
+	int rc;
+
+	rc = passes(qs, &page, opt, sa);
+	recycle(qs);
+	return rc;
+}
+
+/*
+ * qrscan_file - load PATH and decode it. With a stop prefix the top third
+ * is decoded from the PNG first and searched on its own: a report's code
+ * is there, and finding it spares inflating the rest of the file.
+ */
+int
+qrscan_file(struct qrscan *qs, const char *path,
+    const struct qrscan_options *opt, struct scan_attachment *sa)
+{
+	struct image_reader *r;
+	struct image img;
+	unsigned w, h;
+	int rc;
+
+	if (image_reader_open(path, &r, &w, &h, sa->message,
+	    sizeof sa->message) == -1) {
+		snprintf(sa->status, sizeof sa->status, "error");
+		return -1;
+	}
+	if (opt && opt->stop_prefix && opt->stop_prefix[0] && h >= 63) {
+		unsigned band = h / 3;
+		struct view top = { NULL, w, band, 1 };
+
+		if (image_reader_rows(r, band, sa->message,
+		    sizeof sa->message) == -1) {
+			snprintf(sa->status, sizeof sa->status, "error");
+			image_reader_close(r);
+			return -1;
+		}
+		top.gray = image_reader_gray(r);
+		if (run_pass(qs, PASS_TOP, &top, sa) > 0 &&
+		    has_prefix(sa, opt->stop_prefix)) {
+			image_reader_close(r);
+			set_status(sa);
+			recycle(qs);
+			return 0;
+		}
+	}
+	if (image_reader_rows(r, h, sa->message, sizeof sa->message) == -1) {
+		snprintf(sa->status, sizeof sa->status, "error");
+		image_reader_close(r);
+		return -1;
+	}
+	image_reader_take(r, &img);
+	image_reader_close(r);
+	rc = qrscan_image(qs, &img, opt, sa);
+	image_free(&img);
+	return rc;
+}

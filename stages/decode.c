@@ -1,0 +1,450 @@
+/*
+ * NAME
+ *	decode - find and read the QR codes in a dossier's scans
+ *
+ * SYNOPSIS
+ *	decode [options] < ids > ids
+ *	decode [--jobs N] --image FILE...
+ *
+ * DESCRIPTION
+ *	As a stage, decode reads dossier ids on stdin, one a line. For each
+ *	dossier in HOME/spool that validate did not reject and that has no
+ *	decode.xml yet, it decodes every attachment and commits
+ *	HOME/spool/<id>/decode.xml: each QR code's bytes (exactly; zbar's
+ *	charset guessing is off), bounding box and the pass that found it,
+ *	or "unreadable", or "error" with what is wrong with the image. A
+ *	verification-report's search stops at the first code that starts
+ *	with --verify-url followed by "?" (our payload): usually in the top
+ *	third of the page, before the rest of the PNG is decoded. Every id
+ *	read is written to stdout, in input order, once its work is done;
+ *	--jobs N workers decode dossiers side by side.
+ *
+ *	With --image, decode works outside any spool: it prints the text of
+ *	every QR code in each FILE, one a line, in the order of the files;
+ *	bytes that are not printable UTF-8 are written as \xHH and a
+ *	backslash as \\.
+ *
+ *	--passes LIST sets the decoding strategy (default
+ *	full,half,bin,binhalf,inv; see qrscan.c), for measurements.
+ *
+ * FILES
+ *	HOME/spool/<id>/files/		the dossier's scans
+ *	HOME/spool/<id>/validate.xml	read: rejected dossiers are skipped
+ *	HOME/spool/<id>/decode.xml	written, through the commit routine
+ *
+ * EXIT STATUS
+ *	Stage: 0 done; 75 a transient failure (disk full) left work for the
+ *	next run; 64 usage; 78 configuration; 70 internal error.
+ *	--image: 0 every file yielded a code; 1 some did not; 65 some file
+ *	is not a readable PNG.
+ *
+ * SEE ALSO
+ *	validate(1), check(1), zbarimg(1)
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "dossier.h"
+#include "fsutil.h"
+#include "log.h"
+#include "qrscan.h"
+#include "result.h"
+#include "scanresult.h"
+#include "spool.h"
+#include "xmlsafe.h"
+
+enum { OPT_IMAGE = 300, OPT_PASSES };
+
+struct decode_args {
+	int image_mode;
+	const char *passes;
+};
+
+/* one unit of work: a file (--image) or a dossier id (stage) */
+struct job {
+	char id[ID_MAX + 8];
+	const char *file;
+	struct scan_attachment *sa;     /* --image: the file's result */
+	int done;
+	int failed;                     /* --image: unreadable PNG */
+};
+
+/*
+ * The work queue: jobs are taken in order by the workers and emitted in
+ * order once done (the worker finishing the head job emits every finished
+ * job at the head). The stage's reader blocks when WINDOW jobs are in
+ * flight, so memory stays bounded however many ids arrive.
+ */
+struct queue {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct job *jobs;
+	size_t window;          /* ring size (stage); array size (--image) */
+	size_t head, next, tail;
+	int eof;
+	int stage;              /* ring of ids (stage) or array of files */
+	const struct config *cfg;
+	const struct decode_args *args;
+	char stop_prefix[1100];
+	int fatal_errno;        /* a commit failed transiently: stop */
+};
+
+/* usage - the brief manual */
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: decode [options] < ids > ids\n"
+	    "       decode [--jobs N] --image FILE...\n"
+	    "Decode the QR codes in each dossier's scans into "
+	    "HOME/spool/<id>/decode.xml,\n"
+	    "or print the codes in image files (--image).\n"
+	    "  --image                    decode FILEs, print each code's text\n"
+	    "  --passes LIST              decoding passes (measurements)\n"
+	    "%s", config_common_help());
+}
+
+/* new_scanner - this worker's scanner, with --passes applied */
+static struct qrscan *
+new_scanner(const struct decode_args *args)
+{
+	struct qrscan *qs = qrscan_new();
+
+	if (qs == NULL)
+		fatal("cannot create a QR scanner");
+	if (args->passes != NULL && qrscan_set_passes(qs, args->passes) == -1)
+		fatalx(EX_USAGE, "--passes %s: unknown pass", args->passes);
+	return qs;
+}
+
+/* validated - validate.xml exists and did not reject the dossier */
+static int
+validated(const char *dir, const char *id)
+{
+	char path[4096];
+	struct result r;
+
+	spool_state_path(dir, "validate", path, sizeof path);
+	if (result_load(&r, path) == -1) {
+		if (errno == ENOENT)
+			log_warnx("%s: not validated yet: not decoded", id);
+		else
+			log_warn("%s: %s", id, path);
+		return 0;
+	}
+	return r.outcome != OUTCOME_REJECTED;
+}
+
+/*
+ * decode_dossier - decode.xml for dossier ID, unless it exists or the
+ * dossier is not ours to decode. 0, or -1 with errno when the commit
+ * failed (the caller decides: retry later or bug).
+ */
+static int
+decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
+{
+	char dir[4096], path[4096];
+	struct dossier *d;
+	struct scan_result *sr;
+	int rc = 0;
+
+	if (spool_locate(q->cfg, id, dir, sizeof dir) != SPOOL_ACTIVE) {
+		log_info("%s: not in the spool: passed on", id);
+		return 0;
+	}
+	if (spool_has_state(dir, "decode") || !validated(dir, id))
+		return 0;
+	d = calloc(1, sizeof *d);
+	sr = calloc(1, sizeof *sr);
+	if (d == NULL || sr == NULL)
+		fatal("out of memory");
+	if (dossier_load(dir, d) == -1) {
+		log_warnx("%s: dossier.xml unreadable: not decoded", id);
+		free(d);
+		free(sr);
+		return 0;
+	}
+	for (int i = 0; i < d->nattachments && i < SCAN_MAX_ATTACHMENTS; i++) {
+		struct scan_attachment *sa = &sr->attachments[i];
+		struct qrscan_options opt = { NULL, 0 };
+
+		snprintf(sa->file, sizeof sa->file, "%s", d->attachments[i].file);
+		snprintf(sa->kind, sizeof sa->kind, "%s", d->attachments[i].kind);
+		sr->nattachments++;
+		if (strcmp(sa->kind, "verification-report") == 0)
+			opt.stop_prefix = q->stop_prefix;
+		if (!attachment_name_valid(sa->file)) {
+			snprintf(sa->status, sizeof sa->status, "error");
+			snprintf(sa->message, sizeof sa->message,
+			    "unsafe file name");
+			continue;
+		}
+		spool_files_path(dir, sa->file, path, sizeof path);
+		if (qrscan_file(qs, path, &opt, sa) == -1)
+			log_warnx("%s: %s: %s", id, sa->file, sa->message);
+	}
+	spool_state_path(dir, "decode", path, sizeof path);
+	if (scan_result_save(sr, path) == -1) {
+		log_warn("%s: %s", id, path);
+		rc = -1;
+	}
+	scan_result_free(sr);
+	free(sr);
+	free(d);
+	return rc;
+}
+
+/* emit_done - emit the finished jobs at the head (lock held) */
+static void
+emit_done(struct queue *q)
+{
+	while (q->head < q->tail && q->jobs[q->head % q->window].done) {
+		if (q->stage)
+			stage_emit(q->jobs[q->head % q->window].id);
+		q->head++;
+	}
+}
+
+/* worker - take jobs in order until the queue ends */
+static void *
+worker(void *arg)
+{
+	struct queue *q = arg;
+	struct qrscan *qs = new_scanner(q->args);
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct job *j;
+		int err = 0;
+
+		while (q->next == q->tail && !q->eof)
+			pthread_cond_wait(&q->changed, &q->lock);
+		if (q->next == q->tail || q->fatal_errno)
+			break;
+		j = &q->jobs[q->next++ % q->window];
+		pthread_mutex_unlock(&q->lock);
+		if (q->stage) {
+			if (decode_dossier(q, qs, j->id) == -1)
+				err = errno ? errno : EIO;
+		} else {
+			struct qrscan_options opt = { NULL, 0 };
+
+			if (qrscan_file(qs, j->file, &opt, j->sa) == -1)
+				j->failed = 1;
+		}
+		pthread_mutex_lock(&q->lock);
+		if (err && !q->fatal_errno)
+			q->fatal_errno = err;
+		if (q->fatal_errno)
+			break;          /* its id is not emitted: the next run */
+		j->done = 1;
+		emit_done(q);
+		pthread_cond_broadcast(&q->changed);
+	}
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+	qrscan_free(qs);
+	return NULL;
+}
+
+/* start_workers - N threads on Q */
+static pthread_t *
+start_workers(struct queue *q, int n)
+{
+	pthread_t *t = calloc((size_t)n, sizeof *t);
+
+	if (t == NULL)
+		fatal("out of memory");
+	for (int i = 0; i < n; i++) {
+		errno = pthread_create(&t[i], NULL, worker, q);
+		if (errno != 0)
+			fatal("cannot start a worker");
+	}
+	return t;
+}
+
+/* join_workers - wait for the N threads */
+static void
+join_workers(pthread_t *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* print_codes - every code of SA, escaped, one a line */
+static void
+print_codes(const struct scan_attachment *sa)
+{
+	for (int i = 0; i < sa->ncodes; i++) {
+		const struct scan_code *sc = &sa->codes[i];
+		size_t need = scan_escape(sc->data, sc->len, NULL, 0) + 1;
+		char *text = malloc(need);
+
+		if (text == NULL)
+			fatal("out of memory");
+		scan_escape(sc->data, sc->len, text, need);
+		printf("%s\n", text);
+		free(text);
+	}
+}
+
+/* decode_images - the --image mode; the exit status */
+static int
+decode_images(const struct config *cfg, const struct decode_args *args,
+    char **files, int nfiles)
+{
+	struct queue q;
+	struct scan_attachment *sas;
+	pthread_t *t;
+	int jobs = cfg->jobs < nfiles ? cfg->jobs : nfiles, status = 0;
+
+	memset(&q, 0, sizeof q);
+	sas = calloc((size_t)nfiles, sizeof *sas);
+	q.jobs = calloc((size_t)nfiles, sizeof *q.jobs);
+	if (sas == NULL || q.jobs == NULL)
+		fatal("out of memory");
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.changed, NULL);
+	q.window = (size_t)nfiles;
+	q.tail = (size_t)nfiles;
+	q.eof = 1;
+	q.cfg = cfg;
+	q.args = args;
+	for (int i = 0; i < nfiles; i++) {
+		q.jobs[i].file = files[i];
+		q.jobs[i].sa = &sas[i];
+	}
+	t = start_workers(&q, jobs < 1 ? 1 : jobs);
+	join_workers(t, jobs < 1 ? 1 : jobs);
+	for (int i = 0; i < nfiles; i++) {
+		if (q.jobs[i].failed) {
+			log_warnx("%s: %s", files[i], sas[i].message);
+			status = EX_DATAERR;
+		} else if (sas[i].ncodes == 0 && status == 0) {
+			status = 1;
+		}
+		print_codes(&sas[i]);
+		for (int k = 0; k < sas[i].ncodes; k++)
+			free(sas[i].codes[k].data);
+	}
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
+	free(sas);
+	free(q.jobs);
+	return status;
+}
+
+/* decode_stage - the filter: ids in, ids out; the exit status */
+static int
+decode_stage(const struct config *cfg, const struct decode_args *args)
+{
+	struct queue q;
+	pthread_t *t;
+	char id[ID_MAX + 8];
+	int jobs = cfg->jobs < 1 ? 1 : cfg->jobs;
+
+	memset(&q, 0, sizeof q);
+	q.stage = 1;
+	q.window = (size_t)jobs * 4;
+	q.jobs = calloc(q.window, sizeof *q.jobs);
+	if (q.jobs == NULL)
+		fatal("out of memory");
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.changed, NULL);
+	q.cfg = cfg;
+	q.args = args;
+	snprintf(q.stop_prefix, sizeof q.stop_prefix, "%s?", cfg->verify_url);
+	t = start_workers(&q, jobs);
+	while (stage_read_id(id, sizeof id)) {
+		struct job *j;
+
+		pthread_mutex_lock(&q.lock);
+		while (q.tail - q.head == q.window && !q.fatal_errno)
+			pthread_cond_wait(&q.changed, &q.lock);
+		if (q.fatal_errno) {
+			pthread_mutex_unlock(&q.lock);
+			break;
+		}
+		j = &q.jobs[q.tail % q.window];
+		memset(j, 0, sizeof *j);
+		snprintf(j->id, sizeof j->id, "%s", id);
+		q.tail++;
+		pthread_cond_broadcast(&q.changed);
+		pthread_mutex_unlock(&q.lock);
+	}
+	pthread_mutex_lock(&q.lock);
+	q.eof = 1;
+	pthread_cond_broadcast(&q.changed);
+	pthread_mutex_unlock(&q.lock);
+	join_workers(t, jobs);
+	free(q.jobs);
+	if (q.fatal_errno) {
+		log_warnx("stopped: %s", strerror(q.fatal_errno));
+		return exit_for_errno(q.fatal_errno);
+	}
+	return 0;
+}
+
+/* extra_option - decode's own options */
+static int
+extra_option(int opt, const char *arg, void *ctx)
+{
+	struct decode_args *args = ctx;
+
+	if (opt == OPT_IMAGE)
+		args->image_mode = 1;
+	else if (opt == OPT_PASSES)
+		args->passes = arg;
+	else
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "image", no_argument, NULL, OPT_IMAGE },
+		{ "passes", required_argument, NULL, OPT_PASSES },
+		{ NULL, 0, NULL, 0 } };
+	struct decode_args args = { 0, NULL };
+	struct config cfg;
+	int status, argi;
+
+	umask(077);
+	log_init(argv[0], LOG_NORMAL);
+	argi = config_parse(&cfg, argc, argv, extra, extra_option, &args,
+	    &status);
+	if (argi == -1)
+		return status;
+	if (cfg.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("decode credpipe %s\n", CREDPIPE_VERSION);
+		return 0;
+	}
+	if (args.passes != NULL) {
+		struct qrscan *probe = new_scanner(&args);
+		qrscan_free(probe);
+	}
+	if (args.image_mode != (argi < argc)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	xml_init();
+	xml_lock_down();
+	if (args.image_mode)
+		status = decode_images(&cfg, &args, argv + argi, argc - argi);
+	else
+		status = decode_stage(&cfg, &args);
+	config_free(&cfg);
+	xml_cleanup();
+	return status;
+}
