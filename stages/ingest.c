@@ -580,83 +580,132 @@ undo:
 	return -1;
 }
 
-/* wait_folder - leave F in the inbox for now, saying why with --verbose */
-static void
-wait_folder(struct ingest *in, const struct folder *f, const char *why)
+/* what the rules of SPEC §2 say about one inbox entry now */
+enum verdict {
+	V_HIDDEN,               /* '.' name: never claimed */
+	V_NOT_FOLDER,           /* a file or a link: never claimed */
+	V_UNREADABLE,           /* could not be examined now */
+	V_SETTLING,             /* complete, changed within --settle */
+	V_INCOMPLETE,           /* files missing, not yet overdue */
+	V_CLAIM,                /* complete and ready */
+	V_CLAIM_INCOMPLETE,     /* incomplete past --incomplete-after */
+};
+
+static const char *verdict_names[] = { "hidden", "not-a-folder",
+	"unreadable", "settling", "incomplete", "complete", "overdue" };
+
+/*
+ * judge - apply the inbox rules to entry NAME: fills F, and WHY with a
+ * sentence for --verbose and status.
+ */
+static enum verdict
+judge(const struct ingest *in, const char *name, struct folder *f,
+    char *why, size_t size)
 {
-	in->waiting++;
-	log_info("inbox: \"%s\": %s", f->shown, why);
+	const struct config *cfg = in->cfg;
+	struct stat st;
+	char path[4096];
+
+	memset(f, 0, sizeof *f);
+	snprintf(f->name, sizeof f->name, "%s", name);
+	show_name(name, f->shown, sizeof f->shown);
+	why[0] = '\0';
+	fs_path(path, sizeof path, "%s/%s", cfg->inbox, name);
+	if (name[0] == '.') {
+		snprintf(why, size, "hidden name (staging): never claimed");
+		return V_HIDDEN;
+	}
+	if (lstat(path, &st) == -1) {
+		snprintf(why, size, "%s", strerror(errno));
+		return V_UNREADABLE;
+	}
+	f->newest = st.st_mtime;
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "%s, not a folder: never claimed, left "
+		    "alone (move it away)",
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+		return V_NOT_FOLDER;
+	}
+	if (examine(path, f) == -1) {
+		snprintf(why, size, "cannot be read now");
+		return V_UNREADABLE;
+	}
+	if (f->has_dossier && f->missing == 0) {
+		if (f->ready) {
+			snprintf(why, size, "complete, READY");
+			return V_CLAIM;
+		}
+		if (f->newest <= cfg->now - cfg->settle) {
+			snprintf(why, size, "complete, settled");
+			return V_CLAIM;
+		}
+		snprintf(why, size, "complete, waiting to settle");
+		return V_SETTLING;
+	}
+	if (!f->has_dossier)
+		snprintf(why, size, "incomplete: no dossier.xml");
+	else
+		snprintf(why, size, "incomplete: %d attachment(s) missing "
+		    "(%s)", f->missing, f->first_missing);
+	if (f->newest > cfg->now - cfg->incomplete_after)
+		return V_INCOMPLETE;
+	return V_CLAIM_INCOMPLETE;
+}
+
+/* choose_id - the dossier's id, else the folder's name, else made up */
+static void
+choose_id(struct ingest *in, struct folder *f)
+{
+	if (f->id[0] == '\0' && id_valid(f->name)) {
+		snprintf(f->id, sizeof f->id, "%.40s", f->name);
+		snprintf(f->id_source, sizeof f->id_source, "folder");
+	}
+	if (f->id[0] == '\0') {
+		if (generate_id(in, f->id, sizeof f->id) == -1)
+			fatalx(EX_TEMPFAIL, "no free generated id left for "
+			    "this second; rerun later");
+		snprintf(f->id_source, sizeof f->id_source, "generated");
+	}
 }
 
 /* consider - decide about one inbox entry NAME and claim it if due */
 static void
 consider(struct ingest *in, const char *name)
 {
-	const struct config *cfg = in->cfg;
 	struct folder f;
-	struct stat st;
-	char path[4096];
-	int incomplete = 0;
+	char why[512];
+	enum verdict v = judge(in, name, &f, why, sizeof why);
 
-	memset(&f, 0, sizeof f);
-	snprintf(f.name, sizeof f.name, "%s", name);
-	show_name(name, f.shown, sizeof f.shown);
-	fs_path(path, sizeof path, "%s/%s", cfg->inbox, name);
-	if (lstat(path, &st) == -1)
-		return;                 /* gone since the listing */
-	if (!S_ISDIR(st.st_mode)) {
-		log_warnx("inbox: \"%s\": %s, not a folder: never claimed, "
-		    "left alone (move it away)", f.shown,
-		    S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+	switch (v) {
+	case V_HIDDEN:
 		return;
-	}
-	if (examine(path, &f) == -1)
+	case V_NOT_FOLDER:
+		log_warnx("inbox: \"%s\": %s", f.shown, why);
 		return;
-
-	int complete = f.has_dossier && f.missing == 0;
-	int settled = f.newest <= cfg->now - cfg->settle;
-	if (complete && !f.ready && !settled) {
-		wait_folder(in, &f, "waiting to settle");
+	case V_UNREADABLE:
+		log_warnx("inbox: \"%s\": %s; left in the inbox", f.shown, why);
+		return;
+	case V_SETTLING:
+	case V_INCOMPLETE:
+		/* the first folder of an id wins, even while it waits */
 		if (f.id[0] != '\0')
 			seen_add(in, f.id, 1);
+		in->waiting++;
+		log_info("inbox: \"%s\": %s", f.shown, why);
 		return;
+	case V_CLAIM:
+	case V_CLAIM_INCOMPLETE:
+		break;
 	}
-	if (!complete) {
-		if (f.newest > cfg->now - cfg->incomplete_after) {
-			char why[256];
-			if (!f.has_dossier)
-				snprintf(why, sizeof why, "incomplete: no "
-				    "dossier.xml yet");
-			else
-				snprintf(why, sizeof why, "incomplete: %d "
-				    "attachment(s) missing (%s)", f.missing,
-				    f.first_missing);
-			wait_folder(in, &f, why);
-			if (f.id[0] != '\0')
-				seen_add(in, f.id, 1);
-			return;
-		}
-		incomplete = 1;
-	}
-
-	/* the id: the dossier's, else the folder's name, else made up */
-	if (f.id[0] == '\0' && id_valid(name)) {
-		snprintf(f.id, sizeof f.id, "%s", name);
-		snprintf(f.id_source, sizeof f.id_source, "folder");
-	}
-	if (f.id[0] == '\0') {
-		if (generate_id(in, f.id, sizeof f.id) == -1)
-			fatalx(EX_TEMPFAIL, "no free generated id left for "
-			    "this second; rerun later");
-		snprintf(f.id_source, sizeof f.id_source, "generated");
-	}
+	choose_id(in, &f);
 	struct seen *s = seen_find(in, f.id);
 	if (s != NULL && s->waiting) {
-		wait_folder(in, &f, "an earlier folder with the same id is "
-		    "still waiting");
+		in->waiting++;
+		log_info("inbox: \"%s\": %s waits: an earlier folder with this "
+		    "id is still waiting", f.shown, f.id);
 		return;
 	}
-	int rc = claim_folder(in, &f, incomplete);
+	int rc = claim_folder(in, &f, v == V_CLAIM_INCOMPLETE);
 	if (rc == -1) {
 		if (errno_is_transient(errno))
 			fatal("inbox: \"%s\": claim", f.shown);
@@ -667,8 +716,8 @@ consider(struct ingest *in, const char *name)
 	seen_add(in, f.id, 0);
 	if (rc == 1) {
 		in->claimed++;
-		log_info("%s: claimed folder \"%s\"%s", f.id, f.shown,
-		    incomplete ? " (incomplete)" : "");
+		log_info("%s: claimed folder \"%s\" (%s)", f.id, f.shown,
+		    why);
 		stage_emit(f.id);
 	}
 }
@@ -682,12 +731,62 @@ scan_inbox(struct ingest *in)
 
 	if (list_dir(in->cfg->inbox, &names, &n) == -1)
 		fatal("%s", in->cfg->inbox);
-	for (size_t i = 0; i < n; i++) {
-		if (names[i][0] == '.')
-			continue;       /* hidden, or staged by drop */
+	for (size_t i = 0; i < n; i++)
 		consider(in, names[i]);
+	free_names(names, n);
+}
+
+/*
+ * list_inbox - for `credpipe status`: one record per inbox entry,
+ * "STATE<TAB>NEWEST-MTIME<TAB>WHY<TAB>NAME<NUL>", claiming nothing.
+ */
+static void
+list_inbox(struct ingest *in)
+{
+	char **names, why[512];
+	struct folder f;
+	size_t n;
+
+	if (list_dir(in->cfg->inbox, &names, &n) == -1) {
+		if (errno == ENOENT)
+			return;
+		fatal("%s", in->cfg->inbox);
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum verdict v = judge(in, names[i], &f, why, sizeof why);
+		printf("%s\t%lld\t%s\t%s%c", verdict_names[v],
+		    (long long)f.newest, why, names[i], '\0');
 	}
 	free_names(names, n);
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
+}
+
+/*
+ * print_config - for pipeline.sh: the resolved options as KEY=value
+ * records separated by NUL, so that the script applies exactly the
+ * precedence and checks of config_parse.
+ */
+static void
+print_config(const struct config *cfg)
+{
+	char iso[48], stamp[32];
+	time_t local = cfg->now + (time_t)cfg->tz * 60;
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	time_format_iso(cfg->now, cfg->tz, iso, sizeof iso);
+	printf("HOME=%s%cINBOX=%s%cOUT=%s%cRECORDS=%s%c", cfg->home, '\0',
+	    cfg->inbox, '\0', cfg->out, '\0', cfg->records, '\0');
+	printf("NOW=%s%cNOW_EPOCH=%lld%cNOW_STAMP=%s%cNOW_GIVEN=%d%c", iso,
+	    '\0', (long long)cfg->now, '\0', stamp, '\0', cfg->now_given,
+	    '\0');
+	printf("SETTLE=%ld%cINCOMPLETE_AFTER=%ld%cJOBS=%d%cVERBOSITY=%d%c",
+	    cfg->settle, '\0', cfg->incomplete_after, '\0', cfg->jobs, '\0',
+	    cfg->verbosity, '\0');
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
 }
 
 /* resume - emit the id of every unfinished dossier in the spool */
@@ -728,6 +827,24 @@ lock_ingest(const struct ingest *in)
 	return fd;
 }
 
+/* run_ingest - recover, resume, then claim what the inbox holds */
+static void
+run_ingest(struct ingest *in)
+{
+	char runs[4096];
+
+	if (spool_init(in->cfg) == -1)
+		fatal("%s", in->cfg->home);
+	lock_ingest(in);
+	recover_all(in);
+	fs_sweep_temp(in->spool);
+	fs_sweep_temp(fs_path(runs, sizeof runs, "%s/runs", in->cfg->out));
+	resume(in);
+	scan_inbox(in);
+	log_info("claimed %d folder(s), %d waiting", in->claimed,
+	    in->waiting);
+}
+
 /* usage - the brief manual */
 static void
 usage(FILE *fp)
@@ -736,8 +853,28 @@ usage(FILE *fp)
 	    "usage: ingest [options]\n"
 	    "Claim complete dossier folders from the inbox into HOME/spool\n"
 	    "and write their ids (first those of unfinished dossiers) to\n"
-	    "stdout, one per line. See ingest(1).\n\nOptions:\n%s",
+	    "stdout, one per line. See ingest(1).\n\n"
+	    "  --list           list inbox entries and their state, claim "
+	    "nothing\n"
+	    "  --print-config   print the resolved options (for "
+	    "pipeline.sh)\n\nOptions:\n%s",
 	    config_common_help());
+}
+
+enum { OPT_LIST = 256, OPT_PRINT_CONFIG };
+
+static const struct option ingest_options[] = {
+	{ "list",         no_argument, NULL, OPT_LIST },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* set_mode - remember --list or --print-config */
+static int
+set_mode(int opt, const char *arg, void *ctx)
+{
+	*(int *)ctx = opt;
+	return 0;
 }
 
 int
@@ -745,11 +882,12 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct ingest in;
-	int status, argi;
+	int status, argi, mode = 0;
 
 	umask(077);
 	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, NULL, NULL, NULL, &status);
+	argi = config_parse(&cfg, argc, argv, ingest_options, set_mode, &mode,
+	    &status);
 	if (argi == -1)
 		return status;
 	if (cfg.help) {
@@ -767,21 +905,15 @@ main(int argc, char **argv)
 	memset(&in, 0, sizeof in);
 	in.cfg = &cfg;
 	in.next_generated = 1;
+	fs_path(in.spool, sizeof in.spool, "%s/spool", cfg.home);
 	xml_init();
 	xml_lock_down();
-	if (spool_init(&cfg) == -1)
-		fatal("%s", cfg.home);
-	fs_path(in.spool, sizeof in.spool, "%s/spool", cfg.home);
-	lock_ingest(&in);
-
-	recover_all(&in);
-	fs_sweep_temp(in.spool);
-	char runs[4096];
-	fs_sweep_temp(fs_path(runs, sizeof runs, "%s/runs", cfg.out));
-	resume(&in);
-	scan_inbox(&in);
-	log_info("claimed %d folder(s), %d waiting", in.claimed, in.waiting);
-
+	if (mode == OPT_PRINT_CONFIG)
+		print_config(&cfg);
+	else if (mode == OPT_LIST)
+		list_inbox(&in);
+	else
+		run_ingest(&in);
 	free(in.seen);
 	config_free(&cfg);
 	xml_cleanup();
