@@ -96,7 +96,7 @@ result_save(const struct result *r, const char *path)
 		xml_escape_write(&c, r->reasons[i].text);
 		commit_printf(&c, "</reason>\n");
 	}
-	if (r->report_code[0] || r->report_number[0]) {
+	if (r->report_code[0] || r->report_number[0] || r->report_file[0]) {
 		commit_printf(&c, "  <report");
 		attr(&c, "code", r->report_code);
 		attr(&c, "number", r->report_number);
