@@ -1,0 +1,248 @@
+/*
+ * test_registry.c - the SQLite registry: lookups, issuing exactly once,
+ * import conflicts, waybills and batches (SPEC §5, §6, §7).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <sysexits.h>
+
+#include "fsutil.h"
+#include "registry.h"
+#include "waybill.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/credpipe-registry.XXXXXX";
+
+/* credential - a registered credential for the tests */
+static struct reg_credential
+credential(const char *certno, const char *holder_id, const char *grad)
+{
+	struct reg_credential c;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.certificate_number, sizeof c.certificate_number, "%s",
+	    certno);
+	snprintf(c.status, sizeof c.status, "valid");
+	snprintf(c.source, sizeof c.source, "%s",
+	    strcmp(grad, "2002") < 0 ? "archive" : "registry");
+	snprintf(c.holder_name, sizeof c.holder_name, "张伟");
+	snprintf(c.holder_id, sizeof c.holder_id, "%s", holder_id);
+	snprintf(c.institution_code, sizeof c.institution_code, "10001");
+	snprintf(c.level, sizeof c.level, "undergraduate");
+	snprintf(c.major, sizeof c.major, "计算机科学与技术");
+	snprintf(c.entry_date, sizeof c.entry_date, "2015-09-01");
+	snprintf(c.graduation_date, sizeof c.graduation_date, "%s", grad);
+	return c;
+}
+
+/* test_import - institutions and credentials, same and conflicting */
+static void
+test_import(struct registry *reg)
+{
+	struct reg_credential c, old, found;
+	char name[256];
+
+	CHECK(registry_put_institution(reg, "10001", "北京大学", name,
+	    sizeof name) == REG_PUT_NEW, "new institution");
+	CHECK(registry_put_institution(reg, "10001", "北京大学", name,
+	    sizeof name) == REG_PUT_SAME, "same institution again");
+	CHECK(registry_put_institution(reg, "10001", "清华大学", name,
+	    sizeof name) == REG_PUT_CONFLICT && strcmp(name, "北京大学") == 0,
+	    "conflicting institution reports the stored name");
+
+	c = credential("100011201905000123", "11010819970315031x",
+	    "2019-07-01");
+	CHECK(registry_put_credential(reg, &c, &old) == REG_PUT_NEW,
+	    "new credential");
+	CHECK(registry_put_credential(reg, &c, &old) == REG_PUT_SAME,
+	    "same credential again (x and X are the same)");
+	snprintf(c.major, sizeof c.major, "数学");
+	CHECK(registry_put_credential(reg, &c, &old) == REG_PUT_CONFLICT &&
+	    strcmp(old.major, "计算机科学与技术") == 0,
+	    "conflicting credential reports the stored version");
+	CHECK(registry_find_credential(reg, "100011201905000123", &found) == 1
+	    && strcmp(found.holder_id, "11010819970315031X") == 0 &&
+	    strcmp(found.institution_name, "北京大学") == 0,
+	    "find by certificate number (id-number stored with X)");
+	CHECK(registry_find_credential(reg, "100011201905000124", &found) == 0,
+	    "unknown certificate number");
+
+	c = credential("", "110108197003150318", "1995-07-01");
+	CHECK(registry_put_credential(reg, &c, &old) == REG_PUT_NEW,
+	    "numberless pre-2002 credential");
+	CHECK(registry_put_credential(reg, &c, &old) == REG_PUT_SAME,
+	    "numberless credential again");
+	CHECK(registry_find_credential_by_holder(reg, "110108197003150318",
+	    "10001", 1995, &found) == 1 && found.certificate_number[0] == '\0',
+	    "find by holder + institution + year");
+	CHECK(registry_find_credential_by_holder(reg, "110108197003150318",
+	    "10001", 1996, &found) == 0, "another year is not found");
+}
+
+/* test_issue - codes and numbers, each issued once per dossier */
+static void
+test_issue(struct registry *reg)
+{
+	struct reg_report a, b, p1, p2, found;
+	struct reg_credential c;
+
+	CHECK(registry_issue_online(reg, "A20261127000001",
+	    "100011201905000123", "2026-11-28", "2027-02-26", &a) == 0,
+	    "issue an online report");
+	CHECK(strlen(a.code) == 16 && strspn(a.code,
+	    "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 16,
+	    "code: 16 Crockford base32 characters");
+	CHECK(registry_issue_online(reg, "A20261127000001",
+	    "100011201905000123", "2026-11-28", "2027-02-26", &b) == 0 &&
+	    strcmp(a.code, b.code) == 0, "a rerun finds the same report");
+	CHECK(registry_find_report(reg, a.code, &found) == 1 &&
+	    strcmp(found.expires, "2027-02-26") == 0 &&
+	    strcmp(found.holder_id, "11010819970315031X") == 0,
+	    "find the report by code, with its holder");
+	CHECK(registry_issue_online(reg, "A20261127000002",
+	    "100011201905000123", "2026-11-28", "2027-02-26", &b) == 0 &&
+	    strcmp(a.code, b.code) != 0, "another dossier gets another code");
+
+	/* the numberless credential gets a paper report through the link */
+	c = credential("", "110108197003150318", "1995-07-01");
+	CHECK(registry_link_credential(reg, "A20261127000003", &c) == 0,
+	    "link the dossier to its credential");
+	CHECK(registry_issue_paper(reg, "A20261127000003", "", "2026-11-28",
+	    &p1) == 0 && strcmp(p1.number, "P2026000001") == 0,
+	    "first paper report number of 2026 is P2026000001");
+	CHECK(registry_issue_paper(reg, "A20261127000003", "", "2026-11-28",
+	    &p2) == 0 && strcmp(p1.code, p2.code) == 0 &&
+	    strcmp(p2.number, "P2026000001") == 0, "a rerun finds it");
+	CHECK(registry_link_credential(reg, "A20261127000004", &c) == 0 &&
+	    registry_issue_paper(reg, "A20261127000004", "", "2026-11-28",
+	    &p2) == -1 && registry_status(reg) == EX_DATAERR,
+	    "a second paper report for the credential is refused");
+	CHECK(registry_find_paper_report_of(reg, &c, &found) == 1 &&
+	    strcmp(found.number, "P2026000001") == 0,
+	    "the credential's paper report is found");
+	CHECK(registry_find_dossier_report(reg, "A20261127000003", &found) == 1,
+	    "find by dossier");
+
+	CHECK(registry_extend(reg, "E1", a.code, "2027-05-27") == 0 &&
+	    registry_find_report(reg, a.code, &found) == 1 &&
+	    strcmp(found.expires, "2027-05-27") == 0, "extension moves expiry");
+	CHECK(registry_extend(reg, "E1", a.code, "2099-01-01") == 0 &&
+	    registry_find_report(reg, a.code, &found) == 1 &&
+	    strcmp(found.expires, "2027-05-27") == 0,
+	    "a rerun of the same extension changes nothing");
+	CHECK(registry_revoke(reg, a.code, "test") == 0 &&
+	    registry_find_report(reg, a.code, &found) == 1 &&
+	    strcmp(found.status, "revoked") == 0, "revoke");
+	CHECK(registry_revoke(reg, "0000000000000000", NULL) == 1,
+	    "revoking an unknown code says so");
+}
+
+/* test_decisions - recorded outcomes */
+static void
+test_decisions(struct registry *reg)
+{
+	char outcome[32];
+
+	CHECK(registry_record_decision(reg, "A1", "online-report", "rejected",
+	    "2026-11-28T10:00:00+08:00") == 0, "record a decision");
+	CHECK(registry_record_decision(reg, "A1", "online-report", "rejected",
+	    "2026-11-29T10:00:00+08:00") == 0, "record it again");
+	CHECK(registry_find_decision(reg, "A1", outcome, sizeof outcome) == 1 &&
+	    strcmp(outcome, "rejected") == 0, "find the decision");
+	CHECK(registry_find_decision(reg, "A2", outcome, sizeof outcome) == 0,
+	    "no decision for an unknown dossier");
+}
+
+/* test_waybills - ranges, S10 and digits, each number once */
+static void
+test_waybills(struct registry *reg)
+{
+	struct reg_waybill_range w = { "EMS", "EA", "10000000", "10000001",
+	    "CN", "s10" }, d = { "SF", "", "1", "000000000003", "", "digits" },
+	    old;
+	char wb[32], wb2[32], batch[40];
+
+	CHECK(registry_put_waybill_range(reg, &w, &old) == REG_PUT_NEW,
+	    "import an EMS range");
+	CHECK(registry_put_waybill_range(reg, &w, &old) == REG_PUT_SAME,
+	    "the same range again");
+	CHECK(registry_put_waybill_range(reg, &d, &old) == REG_PUT_NEW,
+	    "import an SF digits range");
+	CHECK(registry_waybills_left(reg, "EMS") == 2, "2 EMS numbers left");
+	CHECK(registry_assign_waybill(reg, "D1", "EMS", wb, sizeof wb) == 0 &&
+	    strcmp(wb, "EA100000003CN") == 0 && s10_valid(wb),
+	    "first EMS waybill");
+	CHECK(registry_assign_waybill(reg, "D1", "EMS", wb2, sizeof wb2) == 0
+	    && strcmp(wb, wb2) == 0, "a rerun finds the same waybill");
+	CHECK(registry_assign_waybill(reg, "D2", "EMS", wb, sizeof wb) == 0 &&
+	    strcmp(wb, "EA100000017CN") == 0, "second EMS waybill");
+	CHECK(registry_assign_waybill(reg, "D3", "EMS", wb, sizeof wb) == -1 &&
+	    registry_status(reg) == EX_TEMPFAIL, "range used up: EX_TEMPFAIL");
+	CHECK(registry_waybills_left(reg, "EMS") == 0, "0 EMS numbers left");
+	CHECK(registry_assign_waybill(reg, "D4", "SF", wb, sizeof wb) == 0 &&
+	    strcmp(wb, "000000000001") == 0, "SF digits waybill");
+	CHECK(registry_next_batch(reg, "2026-11-28", "EMS") == 1,
+	    "first batch of the day is 1");
+	CHECK(registry_record_shipment(reg, "D1", "2026-11-28/EMS-1") == 0 &&
+	    registry_next_batch(reg, "2026-11-28", "EMS") == 2,
+	    "after EMS-1 comes EMS-2");
+	CHECK(registry_find_shipment(reg, "D1", wb, sizeof wb, batch,
+	    sizeof batch) == 1 && strcmp(batch, "2026-11-28/EMS-1") == 0 &&
+	    strcmp(wb, "EA100000003CN") == 0, "find the shipment");
+}
+
+/* test_schema - WAL, version, and reopening */
+static void
+test_schema(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int version = -1;
+	char mode[16] = "";
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK, "open with sqlite3");
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	CHECK(version == 1, "schema version 1");
+	CHECK_STR(mode, "wal", "WAL mode");
+}
+
+int
+main(void)
+{
+	char path[4096];
+	struct registry *reg;
+	int status;
+
+	umask(077);
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(path, sizeof path, "%s/sub/records.db", dir);
+	reg = registry_open(path, &status);
+	CHECK(reg != NULL, "open creates the database and its directory");
+	if (reg == NULL)
+		return unit_done();
+	test_import(reg);
+	test_issue(reg);
+	test_decisions(reg);
+	test_waybills(reg);
+	registry_close(reg);
+	reg = registry_open(path, &status);
+	CHECK(reg != NULL && registry_waybills_left(reg, "SF") == 2,
+	    "reopened: the state is kept");
+	registry_close(reg);
+	test_schema(path);
+	fs_remove_tree(dir);
+	return unit_done();
+}
