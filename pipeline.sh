@@ -1,0 +1,585 @@
+#!/usr/bin/env bash
+CREDPIPE_PREFIX=/usr/local
+#
+# NAME
+#	credpipe (pipeline.sh) - run the credpipe batch, hand in dossiers,
+#	show what waits where
+#
+# SYNOPSIS
+#	credpipe run [options]
+#	credpipe drop DIR...
+#	credpipe status [options]
+#	credpipe records SUBCOMMAND [ARG...]
+#	credpipe demo
+#	credpipe --help | --version
+#
+# DESCRIPTION
+#	run chains the stage programs that exist, as SPEC §8 describes:
+#	ingest | validate | decode | check | typeset | manifest, holding
+#	HOME/lock (flock) for the whole run; a second run exits 75 at once.
+#	Every option is passed on to every stage; the options are resolved
+#	once by `ingest --print-config` so that the script and the programs
+#	agree on precedence (command line > CREDPIPE_* > config file) and
+#	refuse the same bad values (64 usage, 78 configuration).
+#	drop copies folders into a hidden staging name in the inbox and
+#	renames them into place, so a folder is complete when it appears.
+#	See man/credpipe.1 for the whole manual.
+#
+# EXIT STATUS
+#	0 the run completed; 75 another run holds the lock, or a stage left
+#	work for the next run; 64 usage; 78 configuration; 70 internal error.
+#
+# SEE ALSO
+#	ingest(1), validate(1), decode(1), check(1), typeset(1), manifest(1),
+#	records(1)
+set -u
+umask 077
+
+PROGRAM=credpipe
+STAGES=(ingest validate decode check typeset manifest)
+
+# --- where the programs and the shared files are -------------------------
+
+script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P) || exit 70
+if [ -n "${CREDPIPE_BIN:-}" ]; then
+	bindir=$(cd -- "$CREDPIPE_BIN" 2>/dev/null && pwd -P) || {
+		echo "$PROGRAM: CREDPIPE_BIN: no such directory" >&2
+		exit 78
+	}
+elif [ -d "$script_dir/bin" ]; then
+	bindir=$script_dir/bin
+else
+	bindir=$CREDPIPE_PREFIX/libexec/credpipe
+fi
+if [ -z "${CREDPIPE_SHARE:-}" ]; then
+	if [ -d "$script_dir/schemas" ]; then
+		CREDPIPE_SHARE=$script_dir
+	else
+		CREDPIPE_SHARE=$CREDPIPE_PREFIX/share/credpipe
+	fi
+fi
+export CREDPIPE_SHARE
+
+# --- messages -------------------------------------------------------------
+
+warn() { printf '%s: %s\n' "$PROGRAM" "$*" >&2; }
+die() {
+	local status=$1
+	shift
+	warn "$@"
+	exit "$status"
+}
+
+usage() {
+	cat <<'EOF'
+usage: credpipe run      [options]   one batch run (what cron calls)
+       credpipe drop     DIR...      hand dossier folders to the inbox atomically
+       credpipe status   [options]   what waits where, oldest first
+       credpipe records  SUBCOMMAND  import/export/query the registry
+       credpipe demo                 the whole pipeline on samples/
+       credpipe --help | --version
+
+Options (also CREDPIPE_KEY in the environment, KEY=value in the config file):
+  --home DIR                 state root ($CREDPIPE_HOME, else ./var)
+  --inbox DIR  --out DIR  --records FILE
+  --jobs N                   parallel workers (default: CPUs)
+  --now TIME                 the clock, ISO 8601 (replays, tests)
+  --settle SECONDS           quiet time before claiming (60)
+  --incomplete-after HOURS   reject incomplete folders after (24)
+  --verify-url URL  --tz OFFSET  --font FILE  --batch-size N
+  --config FILE              KEY=value file (default HOME/credpipe.conf)
+  --quiet | --verbose        what a run prints
+
+Exit status: 0 done, 75 locked or try again later, 64 usage,
+78 configuration, 70 internal error. See credpipe(1).
+EOF
+}
+
+version() {
+	local v=unknown
+	if [ -r "$script_dir/VERSION" ]; then
+		v=$(cat -- "$script_dir/VERSION")
+	elif [ -x "$bindir/ingest" ]; then
+		v=$("$bindir/ingest" --version | awk '{print $3}')
+	fi
+	printf 'credpipe %s\n' "$v"
+}
+
+# --- command line ---------------------------------------------------------
+
+command=""
+opts=()         # options passed on to every stage
+operands=()     # drop: the folders; records: its arguments
+quiet=0
+verbose=0
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--help | -h)
+			usage
+			exit 0
+			;;
+		--version)
+			version
+			exit 0
+			;;
+		--quiet)
+			quiet=1
+			verbose=0
+			opts+=("$1")
+			;;
+		--verbose)
+			verbose=1
+			quiet=0
+			opts+=("$1")
+			;;
+		--home | --inbox | --out | --records | --jobs | --now | --settle | \
+			--incomplete-after | --verify-url | --tz | --font | \
+			--batch-size | --config)
+			[ $# -ge 2 ] || die 64 "$1 needs a value (see --help)"
+			opts+=("$1" "$2")
+			shift
+			;;
+		--home=* | --inbox=* | --out=* | --records=* | --jobs=* | \
+			--now=* | --settle=* | --incomplete-after=* | \
+			--verify-url=* | --tz=* | --font=* | --batch-size=* | \
+			--config=*)
+			opts+=("$1")
+			;;
+		--)
+			shift
+			operands+=("$@")
+			return
+			;;
+		-*)
+			die 64 "unknown option: $1 (see --help)"
+			;;
+		*)
+			if [ -z "$command" ]; then
+				command=$1
+				if [ "$command" = records ]; then
+					shift
+					operands+=("$@")
+					return
+				fi
+			else
+				operands+=("$1")
+			fi
+			;;
+		esac
+		shift
+	done
+}
+
+# --- resolved options -----------------------------------------------------
+
+declare -A cfg
+
+# load_config - the options as the programs see them (ingest --print-config)
+load_config() {
+	local record status tmp
+	[ -x "$bindir/ingest" ] || die 70 "$bindir/ingest: not built (run make)"
+	tmp=$(mktemp) || die 75 "mktemp failed"
+	"$bindir/ingest" --print-config "${opts[@]}" >"$tmp"
+	status=$?
+	if [ "$status" -ne 0 ]; then
+		rm -f -- "$tmp"
+		exit "$status"
+	fi
+	while IFS= read -r -d '' record; do
+		cfg[${record%%=*}]=${record#*=}
+	done <"$tmp"
+	rm -f -- "$tmp"
+	# a --quiet/--verbose from the environment or the config file counts
+	case ${cfg[VERBOSITY]:-1} in
+	0) quiet=1 verbose=0 ;;
+	2) quiet=0 verbose=1 ;;
+	*) quiet=0 verbose=0 ;;
+	esac
+}
+
+# --- run ------------------------------------------------------------------
+
+# result_outcome FILE - the outcome of a published result ("held" if held)
+result_summary() {
+	local file=$1 outcome
+	outcome=$(grep -o -m 1 ' outcome="[a-z-]*"' -- "$file" | head -n 1)
+	outcome=${outcome#* outcome=\"}
+	outcome=${outcome%\"}
+	if grep -q '<held>' -- "$file"; then
+		outcome=held
+	fi
+	printf '%s' "${outcome:-pending}"
+	grep -o '<reason code="[a-z-]*"' -- "$file" |
+		sed 's/<reason code="\([a-z-]*\)"/ \1/' | tr -d '\n'
+}
+
+# list_batches - courier batch directories, NUL-separated
+list_batches() {
+	[ -d "${cfg[OUT]}/courier" ] || return 0
+	find "${cfg[OUT]}/courier" -mindepth 2 -maxdepth 2 -type d -print0 |
+		sort -z
+}
+
+# write_run_record FILE... - out/runs/<run-id>.xml, crash-safely
+write_run_record() {
+	local runs=${cfg[OUT]}/runs path temp i
+	path=$runs/$run_id.xml
+	temp=$runs/.tmp-$$-run
+	mkdir -p -- "$runs" || return 1
+	{
+		printf '<?xml version="1.0" encoding="UTF-8"?>\n'
+		printf '<run xmlns="urn:credpipe:run:1" id="%s" started="%s"' \
+			"$run_id" "${cfg[NOW]}"
+		printf ' elapsed="%s" exit="%s">\n' "$elapsed" "$run_status"
+		for i in "${!chain[@]}"; do
+			printf '  <stage name="%s" exit="%s"/>\n' \
+				"${chain[$i]}" "${stage_status[$i]}"
+		done
+		for key in $(printf '%s\n' "${!outcome_count[@]}" | sort); do
+			printf '  <count outcome="%s" n="%s"/>\n' "$key" \
+				"${outcome_count[$key]}"
+		done
+		for key in $(printf '%s\n' "${!reason_count[@]}" | sort); do
+			printf '  <count reason="%s" n="%s"/>\n' "$key" \
+				"${reason_count[$key]}"
+		done
+		printf '  <batches n="%s"/>\n' "$batches"
+		for i in "${!run_ids[@]}"; do
+			printf '  <dossier id="%s" outcome="%s"/>\n' \
+				"${run_ids[$i]}" "${run_outcomes[$i]}"
+		done
+		printf '</run>\n'
+	} >"$temp" || {
+		rm -f -- "$temp"
+		return 1
+	}
+	chmod 0640 -- "$temp" && sync -- "$temp" && mv -f -- "$temp" "$path" &&
+		sync -- "$runs"
+}
+
+cmd_run() {
+	local home=${cfg[HOME]} ids_file started i status
+	mkdir -p -- "$home" || die 75 "$home: cannot create"
+	exec 9>>"$home/lock" || die 75 "$home/lock: cannot open"
+	if ! flock -n 9; then
+		die 75 "another run holds $home/lock; try again later"
+	fi
+	started=$EPOCHREALTIME
+	run_id=${cfg[NOW_STAMP]}-$$
+
+	chain=()
+	for stage in "${STAGES[@]}"; do
+		[ -x "$bindir/$stage" ] && chain+=("$stage")
+	done
+	ids_file=$(mktemp) || die 75 "mktemp failed"
+	# shellcheck disable=SC2064  # expand now: the path is fixed
+	trap "rm -f -- '$ids_file'" EXIT
+	mapfile -d '' -t batches_before < <(list_batches)
+
+	# The filter pipeline of SPEC §8, built from the stages that exist.
+	# The text given to eval holds only fixed words and indices; every
+	# value is expanded by eval itself, so no name is ever re-parsed.
+	local pipeline=""
+	stage_status=()
+	for i in "${!chain[@]}"; do
+		[ -n "$pipeline" ] && pipeline+=" | "
+		pipeline+="\"\$bindir/\${chain[$i]}\" \"\${opts[@]}\""
+	done
+	eval "$pipeline >\"\$ids_file\"; stage_status=(\"\${PIPESTATUS[@]}\")"
+
+	run_status=0
+	for status in "${stage_status[@]}"; do
+		if [ "$status" -eq 75 ]; then
+			run_status=75
+		elif [ "$status" -ne 0 ] && [ "$run_status" -ne 75 ]; then
+			run_status=70
+		fi
+	done
+
+	# what finished in this run: the ids the last stage emitted
+	declare -gA outcome_count=() reason_count=()
+	declare -gA seen_id=()
+	run_ids=()
+	run_outcomes=()
+	local id summary outcome reason
+	while IFS= read -r id; do
+		[ -n "$id" ] || continue
+		[ -z "${seen_id[$id]:-}" ] || continue
+		seen_id[$id]=1
+		if [ -f "${cfg[OUT]}/results/$id.xml" ]; then
+			summary=$(result_summary "${cfg[OUT]}/results/$id.xml")
+		else
+			summary=pending
+		fi
+		outcome=${summary%% *}
+		run_ids+=("$id")
+		run_outcomes+=("$outcome")
+		outcome_count[$outcome]=$((${outcome_count[$outcome]:-0} + 1))
+		if [ "$summary" != "$outcome" ]; then
+			for reason in ${summary#* }; do
+				reason_count[$reason]=$((${reason_count[$reason]:-0} + 1))
+			done
+		fi
+		[ "$verbose" -eq 1 ] && printf '%s %s\n' "$id" "$summary"
+	done <"$ids_file"
+	mapfile -d '' -t batches_after < <(list_batches)
+	batches=$((${#batches_after[@]} - ${#batches_before[@]}))
+	[ "$batches" -ge 0 ] || batches=0
+	elapsed=$(awk -v a="$started" -v b="$EPOCHREALTIME" \
+		'BEGIN { printf "%.2f", b - a }')
+
+	if ! write_run_record; then
+		warn "${cfg[OUT]}/runs/$run_id.xml: cannot write the run record"
+		[ "$run_status" -ne 0 ] || run_status=75
+	fi
+	if [ "$quiet" -eq 0 ] || [ "$run_status" -ne 0 ]; then
+		print_summary
+	fi
+	return "$run_status"
+}
+
+# print_summary - the run's short summary on stdout
+print_summary() {
+	local line="" key n=0
+	for key in verified not-verified rejected held pending; do
+		n=$((n + ${outcome_count[$key]:-0}))
+		line+="${line:+, }$key ${outcome_count[$key]:-0}"
+	done
+	printf 'dossiers: %d (%s)\n' "$n" "$line"
+	line=""
+	for key in $(printf '%s\n' "${!reason_count[@]}" | sort); do
+		line+="${line:+, }$key ${reason_count[$key]}"
+	done
+	printf 'reasons: %s\n' "${line:-none}"
+	printf 'batches: %d\n' "$batches"
+	printf 'elapsed: %s s\n' "$elapsed"
+	if [ "$run_status" -ne 0 ]; then
+		printf 'status: %d (stages:' "$run_status"
+		for i in "${!chain[@]}"; do
+			printf ' %s=%s' "${chain[$i]}" "${stage_status[$i]}"
+		done
+		printf ')\n'
+	fi
+}
+
+# --- drop -----------------------------------------------------------------
+
+cmd_drop() {
+	local inbox=${cfg[INBOX]} dir name stage dest n
+	[ "${#operands[@]}" -gt 0 ] || die 64 "drop: which folders? (see --help)"
+	for dir in "${operands[@]}"; do
+		if [ -L "$dir" ] || [ ! -d "$dir" ]; then
+			die 64 "drop: $(printf '%q' "$dir"): not a folder"
+		fi
+	done
+	mkdir -p -- "$inbox" || die 75 "$inbox: cannot create"
+	for dir in "${operands[@]}"; do
+		name=$dir
+		while [ "${name%/}" != "$name" ] && [ "$name" != / ]; do
+			name=${name%/}
+		done
+		name=${name##*/}
+		if [ -z "$name" ] || [ "$name" = . ] || [ "$name" = .. ]; then
+			name=$(cd -- "$dir" && pwd -P && echo x) || exit 64
+			name=${name%$'\nx'}
+			name=${name##*/}
+		fi
+		# a hidden name would never be claimed
+		while [ "${name#.}" != "$name" ]; do name=${name#.}; done
+		[ -n "$name" ] || name=dropped
+		stage=$(mktemp -d -- "$inbox/.drop-XXXXXX") ||
+			die 75 "$inbox: cannot create a staging folder"
+		if ! cp -a -- "$dir/." "$stage/"; then
+			rm -rf -- "$stage"
+			die 75 "drop: $(printf '%q' "$dir"): copy failed; nothing dropped"
+		fi
+		sync -f -- "$stage"
+		# rename into place; never over an existing folder
+		n=1
+		dest=$inbox/$name
+		while ! mv -T -n -- "$stage" "$dest" 2>/dev/null || [ -e "$stage" ]; do
+			n=$((n + 1))
+			dest=$inbox/$name~$n
+			[ "$n" -lt 10000 ] || die 70 "drop: no free name for $name"
+		done
+		sync -- "$inbox"
+		[ "$verbose" -eq 1 ] &&
+			printf 'dropped %q as %q\n' "$dir" "${dest##*/}"
+	done
+	return 0
+}
+
+# --- status ---------------------------------------------------------------
+
+# age SECONDS-SINCE - "3d 4h", "5h 10m", "12m", "40s"
+age() {
+	local s=$1
+	if [ "$s" -lt 0 ]; then
+		printf 'future'
+	elif [ "$s" -ge 86400 ]; then
+		printf '%dd %dh' $((s / 86400)) $((s % 86400 / 3600))
+	elif [ "$s" -ge 3600 ]; then
+		printf '%dh %dm' $((s / 3600)) $((s % 3600 / 60))
+	elif [ "$s" -ge 60 ]; then
+		printf '%dm' $((s / 60))
+	else
+		printf '%ds' "$s"
+	fi
+}
+
+# mtime PATH - seconds since the epoch (no link followed)
+mtime() { stat -c %Y -- "$1" 2>/dev/null || echo 0; }
+
+cmd_status() {
+	local now=${cfg[NOW_EPOCH]} home=${cfg[HOME]} out=${cfg[OUT]}
+	local record state newest why name rest dir id stage last rows line
+
+	echo "inbox: ${cfg[INBOX]}"
+	rows=()
+	while IFS= read -r -d '' record; do
+		state=${record%%$'\t'*}
+		rest=${record#*$'\t'}
+		newest=${rest%%$'\t'*}
+		rest=${rest#*$'\t'}
+		why=${rest%%$'\t'*}
+		name=${rest#*$'\t'}
+		rows+=("$(printf '%012d\t  %-12s %-8s %s: %q' "$newest" "$state" \
+			"$(age $((now - newest)))" "$why" "$name")")
+	done < <("$bindir/ingest" --list "${opts[@]}")
+	print_rows "(empty)"
+
+	echo "spool (by the last stage reached):"
+	rows=()
+	for dir in "$home"/spool/*/; do
+		[ -d "$dir" ] || continue
+		id=${dir%/}
+		id=${id##*/}
+		last=claimed
+		for stage in validate decode check typeset manifest; do
+			[ -e "$dir$stage.xml" ] && last=$stage
+		done
+		newest=$(mtime "$dir/claim")
+		rows+=("$(printf '%012d\t  %-20s %-12s %s' "$newest" "$id" "$last" \
+			"$(age $((now - newest)))")")
+	done
+	print_rows "(empty)"
+
+	echo "held for an operator:"
+	rows=()
+	for dir in "$out"/results/*.xml; do
+		[ -f "$dir" ] || continue
+		grep -q '<held>' -- "$dir" || continue
+		id=${dir##*/}
+		id=${id%.xml}
+		line=$(sed -n 's:.*<held>\(.*\)</held>.*:\1:p' -- "$dir" | head -n 1)
+		newest=$(mtime "$dir")
+		rows+=("$(printf '%012d\t  %-20s %s' "$newest" "$id" "$line")")
+	done
+	print_rows "(none)"
+
+	echo "quarantine:"
+	rows=()
+	for dir in "$home"/quarantine/*/; do
+		[ -d "$dir" ] || continue
+		name=${dir%/}
+		name=${name##*/}
+		line=""
+		[ -f "$dir/REASON" ] && line=$(head -n 1 -- "$dir/REASON")
+		newest=$(mtime "${dir%/}")
+		rows+=("$(printf '%012d\t  %q: %s' "$newest" "$name" "$line")")
+	done
+	print_rows "(empty)"
+
+	if [ -x "$bindir/records" ]; then
+		local left
+		if left=$("$bindir/records" waybills-left "${opts[@]}" 2>/dev/null); then
+			echo "waybill numbers left:"
+			printf '%s\n' "$left" | sed 's/^/  /'
+		fi
+	fi
+	return 0
+}
+
+# print_rows EMPTY-TEXT - rows sorted oldest first, without their sort key
+print_rows() {
+	if [ "${#rows[@]}" -eq 0 ]; then
+		printf '  %s\n' "$1"
+		return
+	fi
+	printf '%s\n' "${rows[@]}" | sort -t $'\t' -k1,1 -s | cut -f 2-
+}
+
+# --- records, demo ----------------------------------------------------------
+
+cmd_records() {
+	[ -x "$bindir/records" ] || die 70 "$bindir/records: not built"
+	exec "$bindir/records" "${opts[@]}" "${operands[@]}"
+}
+
+cmd_demo() {
+	local base=${CREDPIPE_DEMO_DIR:-$PWD/var} home samples status
+	samples=$CREDPIPE_SHARE/samples
+	home=$base/demo-$(date +%Y%m%d-%H%M%S)
+	[ -e "$home" ] && home=$home-$$
+	mkdir -p -- "$home/inbox" || die 75 "$home: cannot create"
+	echo "demo home: $home"
+	opts=(--home "$home" --now 2026-11-28T09:00:00+08:00 --settle 0)
+	if [ -x "$bindir/records" ] && [ -f "$samples/records.xml" ]; then
+		"$bindir/records" "${opts[@]}" import "$samples/records.xml" ||
+			die 70 "demo: importing $samples/records.xml failed"
+	fi
+	if [ -f "$samples/build.sh" ]; then
+		bash "$samples/build.sh" "$home/inbox" ||
+			die 70 "demo: $samples/build.sh failed"
+	else
+		warn "demo: $samples/build.sh not found; the inbox is empty"
+	fi
+	load_config
+	cmd_run
+	status=$?
+	cat <<EOF
+
+results:   $home/out/results/
+reports:   $home/out/reports/
+notices:   $home/out/notices/
+manifests: $home/out/courier/
+run record: $home/out/runs/
+quarantine: $home/quarantine/
+EOF
+	return "$status"
+}
+
+# --- main -------------------------------------------------------------------
+
+parse_args "$@"
+case $command in
+run)
+	[ "${#operands[@]}" -eq 0 ] || die 64 "run takes no operands (see --help)"
+	load_config
+	cmd_run
+	;;
+drop)
+	load_config
+	cmd_drop
+	;;
+status)
+	[ "${#operands[@]}" -eq 0 ] || die 64 "status takes no operands"
+	load_config
+	cmd_status
+	;;
+records)
+	cmd_records
+	;;
+demo)
+	cmd_demo
+	;;
+"")
+	usage >&2
+	exit 64
+	;;
+*)
+	die 64 "unknown command: $(printf '%q' "$command") (see --help)"
+	;;
+esac
