@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	mkpng -o FILE [-w WIDTH] [-h HEIGHT] [--depth 8|16]
  *	      [--color gray|rgb|palette] [--alpha] [--interlace]
- *	      [--text LABEL]
+ *	      [--text LABEL] [--header-only]
  *
  * DESCRIPTION
  *	Writes a white page with a dark frame and a few gray bars whose
@@ -15,8 +15,10 @@
  *	the same bytes (no time chunk), so tests and samples may pin its
  *	SHA-256. Default 64x64, 8-bit gray, not interlaced.
  *
- *	Hostile PNGs for tests are made from its output in the shell:
- *	truncate it (head -c), or patch the IHDR dimensions.
+ *	Hostile PNGs for tests are made from its output in the shell
+ *	(truncate it with head -c, patch bytes), or with --header-only: the
+ *	signature, an IHDR declaring WIDTH x HEIGHT (up to 2^31-1 each, so a
+ *	"decompression bomb" header costs nothing) and IEND, no pixels.
  *
  * EXIT STATUS
  *	0 written; 64 usage; 73 the file cannot be written.
@@ -39,7 +41,67 @@ struct page {
 	int alpha;
 	int interlace;
 	const char *label;
+	int header_only;
 };
+
+/* crc32_png - the CRC of PNG chunks (ISO 3309), bitwise: tiny inputs */
+static unsigned long
+crc32_png(const unsigned char *buf, size_t len)
+{
+	unsigned long crc = 0xffffffffUL;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= buf[i];
+		for (int k = 0; k < 8; k++)
+			crc = crc & 1 ? 0xedb88320UL ^ (crc >> 1) : crc >> 1;
+	}
+	return crc ^ 0xffffffffUL;
+}
+
+/* put32 - big-endian 32-bit value */
+static void
+put32(unsigned char *out, unsigned long v)
+{
+	out[0] = (unsigned char)(v >> 24);
+	out[1] = (unsigned char)(v >> 16);
+	out[2] = (unsigned char)(v >> 8);
+	out[3] = (unsigned char)v;
+}
+
+/* write_header_only - signature, IHDR of the given size, IEND; 0 or -1 */
+static int
+write_header_only(const struct page *p)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+	                                      0x1a, '\n' };
+	unsigned char ihdr[4 + 4 + 13 + 4], iend[12];
+	FILE *fp;
+
+	put32(ihdr, 13);
+	memcpy(ihdr + 4, "IHDR", 4);
+	put32(ihdr + 8, p->width);
+	put32(ihdr + 12, p->height);
+	ihdr[16] = (unsigned char)p->depth;
+	ihdr[17] = 0;           /* gray */
+	ihdr[18] = ihdr[19] = 0;
+	ihdr[20] = p->interlace ? 1 : 0;
+	put32(ihdr + 21, crc32_png(ihdr + 4, 17));
+	put32(iend, 0);
+	memcpy(iend + 4, "IEND", 4);
+	put32(iend + 8, crc32_png(iend + 4, 4));
+	if ((fp = fopen(p->out, "wb")) == NULL) {
+		perror(p->out);
+		return -1;
+	}
+	fwrite(sig, 1, sizeof sig, fp);
+	fwrite(ihdr, 1, sizeof ihdr, fp);
+	fwrite(iend, 1, sizeof iend, fp);
+	if (ferror(fp) | (fclose(fp) == EOF)) {
+		perror(p->out);
+		return -1;
+	}
+	return 0;
+}
 
 /* label_hash - a small FNV-1a hash of the label, to vary the page */
 static unsigned long
@@ -181,7 +243,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: mkpng -o FILE [-w W] [-h H] [--depth 8|16] "
 	    "[--color gray|rgb|palette] [--alpha] [--interlace] "
-	    "[--text LABEL]\n");
+	    "[--text LABEL] [--header-only]\n");
 	return EX_USAGE;
 }
 
@@ -194,6 +256,7 @@ main(int argc, char **argv)
 		{ "alpha", no_argument, NULL, 'a' },
 		{ "interlace", no_argument, NULL, 'i' },
 		{ "text", required_argument, NULL, 't' },
+		{ "header-only", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -234,6 +297,9 @@ main(int argc, char **argv)
 		case 't':
 			p.label = optarg;
 			break;
+		case 'O':
+			p.header_only = 1;
+			break;
 		case 'H':
 			usage();
 			return 0;
@@ -241,6 +307,8 @@ main(int argc, char **argv)
 			return usage();
 		}
 	}
+	if (p.header_only && p.out != NULL && optind == argc)
+		return write_header_only(&p) == 0 ? 0 : EX_CANTCREAT;
 	if (p.out == NULL || optind != argc || p.width < 8 || p.height < 8 ||
 	    p.width > 20000 || p.height > 20000 ||
 	    (p.depth != 8 && p.depth != 16) ||
