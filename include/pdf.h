@@ -126,6 +126,8 @@ enum pdf_status pdf_doc_save(struct pdf_doc *doc, const char *path,
 /* pdf_page_add - a new page WIDTH x HEIGHT mm (A4: PDF_A4_WIDTH, ...) */
 struct pdf_page *pdf_page_add(struct pdf_doc *doc, double width,
     double height);
+/* pdf_page_doc - the document PAGE belongs to */
+struct pdf_doc *pdf_page_doc(struct pdf_page *page);
 /* pdf_page_width / pdf_page_height - its size in mm */
 double pdf_page_width(const struct pdf_page *page);
 double pdf_page_height(const struct pdf_page *page);

@@ -135,6 +135,13 @@ void report_notice_draw(struct pdf_doc *doc, const struct notice_fields *f);
 enum report_doc { REPORT_ONLINE, REPORT_PAPER, REPORT_CHECK, REPORT_NOTICE };
 
 /*
+ * report_printable - lay the document out without rendering it: 1 when
+ * every character can be shown, else 0 with the message in WHY (the
+ * caller holds the dossier before it issues anything)
+ */
+int report_printable(const struct pdf_font *font, enum report_doc what,
+    const void *fields, char *why, size_t size);
+/*
  * report_write - one document of kind WHAT (FIELDS points to the matching
  * struct) with FONT, committed to PATH with MODE; CREATED for the file's
  * dates (SOURCE_DATE_EPOCH wins). PDF_OK, PDF_HELD (a character cannot be

@@ -489,6 +489,13 @@ pdf_page_add(struct pdf_doc *doc, double width, double height)
 	return page;
 }
 
+/* pdf_page_doc - the document of a page */
+struct pdf_doc *
+pdf_page_doc(struct pdf_page *page)
+{
+	return page->doc;
+}
+
 /* pdf_page_width - mm */
 double
 pdf_page_width(const struct pdf_page *page)
