@@ -2,12 +2,14 @@
 # went; sourced by the ingest tests after tests/lib.sh.
 # shellcheck shell=bash
 
+BIN=$(cd "$BIN" && pwd)
 NOW=2026-11-28T09:00:00+08:00
 NOW_EPOCH=$(date -d "$NOW" +%s)
 # fresh_home - a new HOME with an empty reference set
 fresh_home() {
 	new_home
 	REF=$H.ref
+	mkdir -p "$H/inbox"
 }
 
 # at SECONDS-BEFORE-NOW - an absolute time for touch -d
