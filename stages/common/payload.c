@@ -120,7 +120,7 @@ write_trusted(const char *home, const struct signing_key *key)
 		return 0;
 	hex_encode(key->public_key, 32, text);
 	text[64] = '\n';
-	if (commit_file_noreplace(path, text, 65, 0644) == -1 &&
+	if (commit_file_noreplace(path, text, 65, 0600) == -1 &&
 	    errno != EEXIST) {
 		log_warn("%s", path);
 		return -1;
