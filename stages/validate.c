@@ -164,32 +164,35 @@ find_links(const char *dir, int depth, struct result *r)
 static int
 is_kept(const char *s, size_t len)
 {
-	static const char *words[] = { "maxLength", "minLength", "pattern",
-	                               "enumeration", "minInclusive",
-	                               "maxInclusive", "length" };
+	size_t i;
 
 	if (len > 0 && s[0] == '{')
 		return 1;       /* a qualified element name */
-	if (len > 3 && strncmp(s, "xs:", 3) == 0)
+	/* a plain number of up to 4 digits: a length, a bound */
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (len > 0 && len <= 4 && i == len)
 		return 1;
-	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-		if (strlen(words[i]) == len && strncmp(s, words[i], len) == 0)
-			return 1;
-	/* a plain number up to 4 digits (a length, a bound) */
-	if (len > 0 && len <= 4) {
-		for (size_t i = 0; i < len; i++)
-			if (s[i] < '0' || s[i] > '9')
-				return 0;
-		return 1;
-	}
-	return 0;
+	/*
+	 * a lower-case word: a name of the schema (attribute, facet, kind)
+	 * or an enumeration value; id-numbers, phones, e-mail addresses and
+	 * names of people never look like this
+	 */
+	if (len == 0 || len > 32 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' ||
+		    s[i] == ':' || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'A' && s[i] <= 'Z' && i > 0 && s[i - 1] != '-')))
+			return 0;
+	return 1;
 }
 
 /*
  * redact_schema_message - a schema message without the values it quotes:
  * libxml2 writes "The value '<value>' has a length ..." and "'<value>' is
  * not a valid value", and the value may be an id-number or a phone.
- * Quoted element names ({ns}name) are kept, without the namespace;
+ * Names of the schema are kept (elements without their namespace);
  * every other quoted piece becomes '…'.
  */
 static void
@@ -200,6 +203,10 @@ redact_schema_message(const char *in, char *out, size_t size)
 	for (const char *p = in; *p != '\0' && o + 8 < size; ) {
 		const char *q, *close;
 
+		if (strncmp(p, "{" DOSSIER_NS "}", strlen(DOSSIER_NS) + 2) == 0) {
+			p += strlen(DOSSIER_NS) + 2;
+			continue;
+		}
 		if (*p != '\'') {
 			out[o++] = *p++;
 			continue;

@@ -290,12 +290,13 @@ check_past_date(const char *s, const char *field, long today, long *days,
 	if (date_parse_days(s, days) == -1) {
 		*days = -1;
 		result_add_reason(r, "bad-date", field,
-		    "The %s is not a real date in the form YYYY-MM-DD.", field);
+		    "The date %s is not a real date in the form YYYY-MM-DD.",
+		    field);
 		return 1;
 	}
 	if (*days > today) {
 		result_add_reason(r, "bad-date", field,
-		    "The %s lies in the future.", field);
+		    "The date %s lies in the future.", field);
 		return 1;
 	}
 	return 0;
@@ -442,7 +443,7 @@ need_attachment(const struct dossier *d, const char *kind,
 	if (count_attachments(d, kind) > 0)
 		return 0;
 	result_add_reason(r, "missing-material", "attachments",
-	    "A %s dossier%s needs a %s attachment.", d->kind,
+	    "This %s dossier%s needs an attachment of kind %s.", d->kind,
 	    strcmp(kind, "power-of-attorney") == 0 ||
 	    strcmp(kind, "agent-id-card") == 0 ? " filed by an agent" : "",
 	    kind);
@@ -457,7 +458,7 @@ need_block(const struct dossier *d, int present, const char *block,
 	if (present)
 		return 0;
 	result_add_reason(r, "missing-material", block,
-	    "A %s dossier needs %s.", d->kind, block);
+	    "This %s dossier needs the block %s.", d->kind, block);
 	return 1;
 }
 
@@ -512,7 +513,8 @@ check_reconsideration(const struct dossier *d, struct result *r)
 		result_add_reason(r, "reconsideration-not-allowed",
 		    "reconsideration-of",
 		    "Only online-report and paper-certification dossiers can "
-		    "ask for a reconsideration; this one is a %s.", d->kind);
+		    "ask for a reconsideration; this one is of kind %s.",
+		    d->kind);
 		return 1;
 	}
 	if (strcmp(d->reconsideration_of, d->id) == 0) {
