@@ -658,7 +658,7 @@ void
 report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
 {
 	static const struct pdf_column cols[] = {
-		{ 26, PDF_LEFT }, { 32, PDF_LEFT }, { 36, PDF_LEFT },
+		{ 24, PDF_LEFT }, { 36, PDF_LEFT }, { 34, PDF_LEFT },
 		{ 42, PDF_LEFT }, { 22, PDF_LEFT }, { 16, PDF_CENTER },
 	};
 	static const char *const head[] = {
