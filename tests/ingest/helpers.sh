@@ -106,3 +106,75 @@ claim_value() {
 
 # has_id ID - ID was written on stdout
 has_id() { printf '%s\n' "$IDS" | grep -qx -- "$1"; }
+
+# fake_claim UNIQUE FOLDER - the claim record a crashed ingest committed
+# first, in HOME/spool/.claim-UNIQUE (UNIQUE is "<id>-<pid>-<n>")
+fake_claim() {
+	mkdir -p "$H/spool/.claim-$1"
+	printf 'folder=%s\nclaimed=%s\nid-source=dossier\nincomplete=0\n' \
+		"$2" "$NOW" >"$H/spool/.claim-$1/claim"
+}
+
+# no_claims_left - recovery left no claim directory or stash behind
+no_claims_left() {
+	local left
+	left=$(find "$H/spool" "$H/inbox" -maxdepth 1 \
+		\( -name '.claim-*' -o -name '.claiming-*' \) | wc -l)
+	expect_eq "$1: no claim in progress is left" "$left" 0
+}
+
+# make_many N - N folders "folder NNN" (id A2026112880NNNN), built in bulk
+make_many() {
+	local i dir
+	for i in $(seq 1 "$1"); do
+		dir=$H/inbox/$(printf 'folder %03d' "$i")
+		mkdir -p "$dir"
+		dossier_xml "$(printf 'A2026112880%04d' "$i")" a.png >"$dir/dossier.xml"
+		printf 'scan of a.png in folder %03d\n' "$i" >"$dir/a.png"
+	done
+	find "$H/inbox" -mindepth 1 -exec touch -h -d "$(at 3600)" {} +
+}
+
+# count_copies - "N folders xK": how many bulk folders exist K times (a
+# folder counts where both its files are; a partial copy never counts)
+count_copies() {
+	local f stash
+	find "$H/inbox" "$H/spool" "$H/quarantine" -path '*/.claim-*/copy' -prune \
+		-o -name a.png -print0 2>/dev/null |
+		while IFS= read -r -d '' f; do
+			stash=${f#"$H/inbox/.claiming-"}
+			# a stash whose copy is committed is about to go: the
+			# committed copy is the one that counts
+			if [ "$stash" != "$f" ] &&
+				[ -d "$H/spool/.claim-${stash%%/*}/files" ]; then
+				continue
+			fi
+			[ -f "${f%/a.png}/dossier.xml" ] && cat -- "$f"
+		done | sort | uniq -c | awk '{ print $1 }' | sort | uniq -c |
+		awk '{ printf "%s folders x%s ", $1, $2 }'
+}
+
+# kill_rounds LABEL N [OPTION...] - kill -9 ingest at growing delays, then
+# rerun; after each round every one of the N folders exists exactly once
+kill_rounds() {
+	local label=$1 n=$2 round delay pid
+	shift 2
+	for round in 1 2 3 4 5; do
+		delay=$(awk -v r="$round" 'BEGIN { printf "%.2f", 0.04 * r * r }')
+		"$BIN/ingest" --home "$H" --now "$NOW" --settle 0 "$@" \
+			>/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		expect_eq "$label: kill -9 at ${delay}s: each folder once" \
+			"$(count_copies)" "$n folders x1 "
+	done
+	ingest --settle 0 "$@"
+	no_claims_left "$label: after the rerun"
+	expect_eq "$label: after the rerun: each folder once" \
+		"$(count_copies)" "$n folders x1 "
+	expect_eq "$label: every folder claimed, none left in the inbox" \
+		"$(find "$H/inbox" -mindepth 1 -maxdepth 1 | wc -l)/$(find "$H/spool" -mindepth 1 -maxdepth 1 -type d | wc -l)" \
+		"0/$n"
+}
