@@ -58,6 +58,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,19 @@ struct worker {
 	struct registry *reg;
 	pthread_t thread;
 };
+
+/*
+ * crash_point - tests kill the stage at NAME (CREDPIPE_TEST_CRASH=NAME)
+ * to prove that a rerun recovers from a SIGKILL right there.
+ */
+static void
+crash_point(const char *name)
+{
+	const char *at = getenv("CREDPIPE_TEST_CRASH");
+
+	if (at != NULL && strcmp(at, name) == 0)
+		raise(SIGKILL);
+}
 
 /* note_status - remember the worst outcome: 70 over 75 over 0 */
 static void
@@ -260,6 +274,7 @@ issue_report(struct worker *w, const char *dir, const struct dossier *d,
 	}
 	if (extension)
 		snprintf(rep.issued, sizeof rep.issued, "%s", issued);
+	crash_point("typeset-after-issue");
 
 	/* 3. the PDF, committed whole */
 	if (report_fields_fill(f, d, &cred, &rep, &w->ts->key,
@@ -278,6 +293,7 @@ issue_report(struct worker *w, const char *dir, const struct dossier *d,
 	}
 	if (st != PDF_OK)
 		return write_failure(d->id, st, why, errno);
+	crash_point("typeset-after-pdf");
 	snprintf(r->report_code, sizeof r->report_code, "%s", rep.code);
 	snprintf(r->report_number, sizeof r->report_number, "%s", rep.number);
 	snprintf(r->report_issued, sizeof r->report_issued, "%.10s", rep.issued);
@@ -432,6 +448,7 @@ finish_up(struct worker *w, const struct result *r, enum spool_place place)
 		log_warn("%s: cannot publish the result", r->id);
 		return exit_for_errno(errno);
 	}
+	crash_point("typeset-after-publish");
 	if (place == SPOOL_ACTIVE && !stays_in_spool(r) &&
 	    spool_finish(cfg, r->id, SPOOL_DONE, NULL) == -1) {
 		log_warn("%s: cannot move to done", r->id);
@@ -520,6 +537,7 @@ typeset_one(struct worker *w, const char *id)
 		rc = exit_for_errno(errno);
 		goto out;
 	}
+	crash_point("typeset-after-state");
 	rc = finish_up(w, r, place);
 	if (rc == 0)
 		log_info("%s: %s", id, r->report_file[0] ? r->report_file :

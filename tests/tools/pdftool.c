@@ -11,12 +11,15 @@
  *       exit 0 when the font shows every character, else 1 and why
  *   pdftool [--font F] width SIZE TEXT
  *       the width in mm pdf_text_width gives
+ *   pdftool ink FILE.png
+ *       the number of dark pixels (gray < 128): a blank glyph has none
  * Exit: 0 ok, 1 held (the message on stderr), 2 usage, 3 error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "pdf.h"
 
 /* usage - how to call */
@@ -26,6 +29,26 @@ usage(void)
 	fprintf(stderr, "usage: pdftool [--font F] [--no-subset] "
 	    "chars|text|qr|covers|width ARGS\n");
 	return 2;
+}
+
+/* ink - count the dark pixels of a PNG */
+static int
+ink(const char *path)
+{
+	struct image img;
+	unsigned long dark = 0, i;
+	char why[256];
+
+	if (image_load_gray(path, &img, why, sizeof why) == -1) {
+		fprintf(stderr, "pdftool: %s: %s\n", path, why);
+		return 3;
+	}
+	for (i = 0; i < (unsigned long)img.width * img.height; i++)
+		if (img.gray[i] < 128)
+			dark++;
+	printf("%lu\n", dark);
+	image_free(&img);
+	return 0;
 }
 
 /* finish - save DOC to PATH; the exit status */
@@ -67,6 +90,8 @@ main(int argc, char **argv)
 	if (argc < 3)
 		return usage();
 	cmd = argv[1];
+	if (strcmp(cmd, "ink") == 0)
+		return ink(argv[2]);
 	if ((font = pdf_font_open(font_path, why, sizeof why)) == NULL) {
 		fprintf(stderr, "pdftool: %s\n", why);
 		return 3;
