@@ -9,6 +9,7 @@
  *	records [options] revoke CODE [--reason TEXT]
  *	records [options] keygen
  *	records [options] waybills-left [COURIER]
+ *	records [options] payload CODE
  *
  * DESCRIPTION
  *	The registry (HOME/records.db, or --records FILE) holds what
@@ -31,6 +32,9 @@
  *	certificate number) with the id-number masked. revoke marks a report
  *	revoked. keygen makes a new signing key; the old public keys stay
  *	trusted. waybills-left prints the numbers left per courier.
+ *	payload prints the signed QR payload (SPEC §6) of report CODE as
+ *	the registry has it, signed with the current key (to reprint a
+ *	report's code, and for tests).
  *
  * FILES
  *	HOME/records.db, HOME/keys/signing.key, HOME/keys/trusted/
@@ -79,6 +83,7 @@ usage(FILE *fp)
 	    "       records [options] revoke CODE [--reason TEXT]\n"
 	    "       records [options] keygen\n"
 	    "       records [options] waybills-left [COURIER]\n"
+	    "       records [options] payload CODE\n"
 	    "Import, export and query the registry of issued records.\n"
 	    "See records(1).\n\n%s", config_common_help());
 }
@@ -832,6 +837,50 @@ bad:
 	return (int)left;
 }
 
+/* cmd_payload - the signed QR payload of report CODE */
+static int
+cmd_payload(const struct config *cfg, const char *code)
+{
+	struct registry *reg = open_registry(cfg);
+	struct reg_report_row r;
+	struct reg_credential c;
+	struct signing_key key;
+	char url[4096];
+	int rc = registry_find_report_row(reg, code, &r);
+
+	if (rc == 1) {
+		if (r.report.certificate_number[0] != '\0')
+			rc = registry_find_credential(reg,
+			    r.report.certificate_number, &c);
+		else
+			rc = registry_find_credential_by_holder(reg,
+			    r.report.holder_id, r.institution_code,
+			    r.graduation_year, &c);
+	}
+	if (rc < 0) {
+		rc = registry_status(reg);
+		registry_close(reg);
+		return rc;
+	}
+	registry_close(reg);
+	if (rc == 0) {
+		log_warnx("%s: not in the registry", code);
+		return EX_DATAERR;
+	}
+	if (keys_load_signing(cfg->home, &key) == -1)
+		return exit_for_errno(errno);
+	rc = payload_build(&key, cfg->verify_url, r.report.code,
+	    r.report.expires, r.report.certificate_number, c.holder_name, url,
+	    sizeof url);
+	sodium_memzero(&key, sizeof key);
+	if (rc == -1) {
+		log_warnx("%s: the payload does not fit", code);
+		return EX_SOFTWARE;
+	}
+	printf("%s\n", url);
+	return 0;
+}
+
 /* run - dispatch the subcommand; -1 for a usage error */
 static int
 run(const struct config *cfg, const struct options *o, char **args,
@@ -852,6 +901,8 @@ run(const struct config *cfg, const struct options *o, char **args,
 		return cmd_revoke(cfg, args[1], o->reason);
 	if (strcmp(cmd, "keygen") == 0 && nargs == 1)
 		return cmd_keygen(cfg);
+	if (strcmp(cmd, "payload") == 0 && nargs == 2)
+		return cmd_payload(cfg, args[1]);
 	if (strcmp(cmd, "waybills-left") == 0 && nargs <= 2)
 		return cmd_waybills_left(cfg, nargs == 2 ? args[1] : NULL);
 	return -1;
