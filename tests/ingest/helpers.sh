@@ -44,7 +44,7 @@ make_folder() {
 
 # set_age NAME AGE - every file in inbox/NAME AGE seconds old (links too)
 set_age() {
-	find "$H/inbox/$1" -mindepth 1 -exec touch -h -d "$(at "$2")" {} +
+	find -H "$H/inbox/$1" -mindepth 1 -exec touch -h -d "$(at "$2")" {} +
 	keep_ref "$1"
 }
 
@@ -74,7 +74,7 @@ tree_digest() {
 
 # places - every folder a dossier's files can be in, NUL-separated
 places() {
-	find "$H/inbox" -mindepth 1 -maxdepth 1 -type d -print0
+	find -H "$H/inbox" -mindepth 1 -maxdepth 1 -type d -print0
 	find "$H/spool" "$H/done" "$H/quarantine" -mindepth 2 -maxdepth 2 \
 		-name files -type d -print0 2>/dev/null
 }
@@ -132,14 +132,14 @@ make_many() {
 		dossier_xml "$(printf 'A2026112880%04d' "$i")" a.png >"$dir/dossier.xml"
 		printf 'scan of a.png in folder %03d\n' "$i" >"$dir/a.png"
 	done
-	find "$H/inbox" -mindepth 1 -exec touch -h -d "$(at 3600)" {} +
+	find -H "$H/inbox" -mindepth 1 -exec touch -h -d "$(at 3600)" {} +
 }
 
 # count_copies - "N folders xK": how many bulk folders exist K times (a
 # folder counts where both its files are; a partial copy never counts)
 count_copies() {
 	local f stash
-	find "$H/inbox" "$H/spool" "$H/quarantine" -path '*/.claim-*/copy' -prune \
+	find -H "$H/inbox" "$H/spool" "$H/quarantine" -path '*/.claim-*/copy' -prune \
 		-o -name a.png -print0 2>/dev/null |
 		while IFS= read -r -d '' f; do
 			stash=${f#"$H/inbox/.claiming-"}
@@ -175,6 +175,6 @@ kill_rounds() {
 	expect_eq "$label: after the rerun: each folder once" \
 		"$(count_copies)" "$n folders x1 "
 	expect_eq "$label: every folder claimed, none left in the inbox" \
-		"$(find "$H/inbox" -mindepth 1 -maxdepth 1 | wc -l)/$(find "$H/spool" -mindepth 1 -maxdepth 1 -type d | wc -l)" \
+		"$(find -H "$H/inbox" -mindepth 1 -maxdepth 1 | wc -l)/$(find "$H/spool" -mindepth 1 -maxdepth 1 -type d | wc -l)" \
 		"0/$n"
 }
