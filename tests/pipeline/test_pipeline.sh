@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# test_pipeline.sh - pipeline.sh: usage and exit codes, configuration,
+# the lock, drop, run (summary, run record, stage exit codes), status.
+. "$(dirname "$0")/../lib.sh"
+P=$ROOT/pipeline.sh
+BIN=$(cd "$BIN" && pwd)
+export CREDPIPE_BIN=$BIN
+NOW=2026-11-28T09:00:00+08:00
+
+# credpipe ARG... - run pipeline.sh; output in $OUT, status in $STATUS
+credpipe() {
+	"$P" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	STATUS=$?
+	OUT=$(cat "$TEST_TMP/out")
+}
+
+# a bin directory of our own: the real ingest plus fake later stages
+fake_bin() {
+	FAKE=$TEST_TMP/fakebin.$1
+	mkdir -p "$FAKE"
+	ln -sf "$BIN/ingest" "$FAKE/ingest"
+}
+
+# --- usage and exit codes (table: arguments, expected status) ---------------
+new_home
+while IFS='|' read -r args want what; do
+	# shellcheck disable=SC2086  # the table's arguments are words
+	credpipe $args
+	expect_eq "$what exits $want" "$STATUS" "$want"
+done <<EOT
+--help|0|--help
+--version|0|--version
+|64|no command
+frobnicate|64|an unknown command
+run --frobnicate|64|an unknown option
+run --home|64|an option without its value
+run extra|64|run with an operand
+run --home $H --settle soon|64|a bad value on the command line
+drop|64|drop without folders
+drop $TEST_TMP/missing|64|drop of a missing folder
+drop /etc/hostname|64|drop of a file
+EOT
+credpipe --version
+expect_eq "--version names the version" "$OUT" "credpipe $(cat "$ROOT/VERSION")"
+credpipe --help
+check "--help shows the commands" grep -q 'credpipe drop' "$TEST_TMP/out"
+
+# --- configuration: environment and file, 78 for a bad value ----------------
+new_home
+CREDPIPE_SETTLE=soon "$P" run --home "$H" >/dev/null 2>&1
+expect_eq "a bad CREDPIPE_SETTLE exits 78" "$?" 78
+echo "JOBS=none" >"$H/credpipe.conf"
+credpipe run --home "$H"
+expect_eq "a bad value in HOME/credpipe.conf exits 78" "$STATUS" 78
+printf 'TZ=+08:00\nSETTLE=later\n' >"$TEST_TMP/other.conf"
+credpipe run --home "$H" --config "$TEST_TMP/other.conf"
+expect_eq "a bad value in --config FILE exits 78" "$STATUS" 78
+credpipe run --home "$H" --config "$TEST_TMP/none.conf"
+expect_eq "a missing --config FILE exits 78" "$STATUS" 78
+echo "SETTLE=later" >"$H/credpipe.conf"
+credpipe run --home "$H" --settle 0 --now "$NOW"
+expect_eq "the command line wins over the config file" "$STATUS" 0
+rm -f "$H/credpipe.conf"
+
+# --- the lock ---------------------------------------------------------------
+new_home
+exec 8>>"$H/lock"
+flock 8
+start=$(date +%s)
+credpipe run --home "$H" --now "$NOW"
+expect_eq "a second run exits 75 while the lock is held" "$STATUS" 75
+check "... at once" test $(($(date +%s) - start)) -lt 5
+check "... saying why" grep -q 'lock' "$TEST_TMP/err"
+exec 8>&-
+credpipe run --home "$H" --now "$NOW"
+expect_eq "the run goes on once the lock is free" "$STATUS" 0
+
+# --- drop: staging + rename, odd names ----------------------------------------
+new_home
+src=$TEST_TMP/src
+names=("with space" $'new\nline' "-dash" "中文" "q'uo\"te" ".hidden")
+for name in "${names[@]}"; do
+	mkdir -p "$src/$name/sub"
+	printf 'dossier of %s\n' "$name" >"$src/$name/dossier.xml"
+	printf 'deep\n' >"$src/$name/sub/x"
+	ln -s /etc/passwd "$src/$name/link"
+done
+(cd "$src" && "$P" drop --home "$H" -- "${names[@]}") >/dev/null 2>"$TEST_TMP/err"
+expect_eq "drop of odd names exits 0" "$?" 0
+for name in "${names[@]}"; do
+	dest=${name#.}
+	if diff -r --no-dereference "$src/$name" "$H/inbox/$dest" >/dev/null 2>&1; then
+		ok "drop $(printf '%q' "$name"): same content under $(printf '%q' "$dest")"
+	else
+		not_ok "drop $(printf '%q' "$name"): same content under $(printf '%q' "$dest")"
+	fi
+done
+check "drop keeps links as links" test -L "$H/inbox/with space/link"
+check "no staging folder is left" test -z "$(find "$H/inbox" -maxdepth 1 -name '.drop-*')"
+"$P" drop --home "$H" "$src/with space/" >/dev/null 2>&1
+check "dropping the same name again adds a suffix" \
+	diff -r --no-dereference "$src/with space" "$H/inbox/with space~2"
+mkdir -p "$TEST_TMP/real"
+ln -s "$TEST_TMP/real" "$TEST_TMP/alias"
+credpipe drop --home "$H" "$TEST_TMP/alias"
+expect_eq "drop refuses a link to a folder" "$STATUS" 64
+
+# --- run: summary, run record ----------------------------------------------------
+new_home
+mkdir -p "$H/inbox/one" "$H/inbox/two"
+echo '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000001"/>' >"$H/inbox/one/dossier.xml"
+echo '<dossier' >"$H/inbox/two/dossier.xml"
+find "$H/inbox" -mindepth 1 -exec touch -d 2026-11-28T08:00:00+08:00 {} +
+fake_bin plain
+credpipe run --home "$H" --now "$NOW" --settle 60
+expect_eq "run with only ingest exits 0" "$STATUS" 0
+printf '%s\n' "$OUT" | sed 's/^elapsed: [0-9.]* s$/elapsed: N s/' >"$TEST_TMP/summary"
+if diff -u "$(dirname "$0")/summary.golden" "$TEST_TMP/summary"; then
+	ok "the summary has the documented format"
+else
+	not_ok "the summary has the documented format"
+fi
+record=$(find "$H/out/runs" -name '*.xml' | head -n 1)
+check "the run record is written" test -n "$record"
+check "the run record is well-formed XML" xmllint --noout "$record"
+check "the run record lists each dossier" grep -q 'dossier id="A20261128000001"' "$record"
+expect_eq "the run record is named after --now" "$(basename "$record" | cut -c1-16)" "20261128T090000-"
+check "out/runs is group-readable, the record 0640" \
+	test "$(stat -c %a "$record")" = 640
+credpipe run --home "$H" --now "$NOW" --quiet
+expect_eq "--quiet prints nothing on success" "$STATUS/$OUT" "0/"
+CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW" --verbose
+check "--verbose names each dossier" grep -q '^A20261128000001 pending' "$TEST_TMP/out"
+
+# --- the chain: stages are picked up as they appear; exit codes ---------------------
+# (table: fake validate's behaviour, the run's expected status)
+while IFS='|' read -r body want what; do
+	fake_bin "$want"
+	printf '#!/bin/sh\n%s\n' "$body" >"$FAKE/validate"
+	chmod +x "$FAKE/validate"
+	CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
+	expect_eq "$what: run exits $want" "$STATUS" "$want"
+done <<'EOT'
+cat|0|a stage that passes every id on
+cat; exit 75|75|a stage that exits 75
+cat; exit 1|70|a stage that fails
+cat >/dev/null; exit 65|70|a stage that exits 65
+EOT
+fake_bin chain
+for stage in validate decode check typeset manifest; do
+	printf '#!/bin/sh\necho %s >>"%s/order"\ncat\n' "$stage" "$TEST_TMP" >"$FAKE/$stage"
+	chmod +x "$FAKE/$stage"
+done
+rm -f "$TEST_TMP/order"
+CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
+expect_eq "every stage present is chained" "$(sort "$TEST_TMP/order" | tr '\n' ' ')" \
+	"check decode manifest typeset validate "
+
+# --- status -------------------------------------------------------------------------
+new_home
+mkdir -p "$H/inbox/ready" "$H/inbox/fresh" "$H/inbox/partial" "$H/quarantine/Q1"
+echo '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000011"/>' >"$H/inbox/ready/dossier.xml"
+echo '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000012"/>' >"$H/inbox/fresh/dossier.xml"
+printf '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000013"><attachment file="x.png"/></dossier>\n' >"$H/inbox/partial/dossier.xml"
+find "$H/inbox/ready" "$H/inbox/partial" -mindepth 1 -exec touch -d 2026-11-28T07:00:00+08:00 {} +
+touch -d 2026-11-28T08:59:30+08:00 "$H/inbox/fresh/dossier.xml"
+printf 'duplicate: first line\nmore\n' >"$H/quarantine/Q1/REASON"
+mkdir -p "$H/spool/A20261128000099/files" "$H/out/results"
+: >"$H/spool/A20261128000099/claim"
+: >"$H/spool/A20261128000099/validate.xml"
+printf '<result id="A20261128000098"><held>font lacks a character</held></result>\n' \
+	>"$H/out/results/A20261128000098.xml"
+credpipe status --home "$H" --now "$NOW"
+expect_eq "status exits 0" "$STATUS" 0
+check "status: a complete folder" grep -q 'complete .* 2h 0m .*settled: ready' "$TEST_TMP/out"
+check "status: a folder waiting to settle" grep -q 'settling .*30s.*fresh' "$TEST_TMP/out"
+check "status: an incomplete folder" grep -q 'incomplete.*x.png.*partial' "$TEST_TMP/out"
+check "status: oldest first" test "$(grep -n -e ': ready' -e ': fresh' "$TEST_TMP/out" | cut -d: -f1 | tr '\n' ' ')" \
+	= "$(grep -n ': ready' "$TEST_TMP/out" | cut -d: -f1) $(grep -n ': fresh' "$TEST_TMP/out" | cut -d: -f1) "
+check "status: spool dossiers by stage" grep -q 'A20261128000099 *validate' "$TEST_TMP/out"
+check "status: held for an operator" grep -q 'A20261128000098 *font lacks' "$TEST_TMP/out"
+check "status: quarantine with the first line of REASON" grep -q 'Q1: duplicate: first line' "$TEST_TMP/out"
+check "status claims nothing" test -d "$H/inbox/ready"
+finish
