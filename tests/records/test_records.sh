@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/records/test_records.sh - the records tool: import is idempotent
+# and all-or-nothing, conflicts are reported with both versions, export
+# round-trips byte for byte, show masks id-numbers, exit codes (SPEC §1, §5).
+. "$(dirname "$0")/../lib.sh"
+
+SAMPLE=$ROOT/samples/records.xml
+new_home
+rec() { "$BIN/records" --home "$H" "$@"; }
+
+# --- import twice: nothing changes --------------------------------------------
+rec import "$SAMPLE" >"$TEST_TMP/import1.out"
+expect_eq "import exits 0" "$?" 0
+rec export >"$TEST_TMP/export1.xml"
+"$BIN/records" import "$SAMPLE" --home "$H" >"$TEST_TMP/import2.out"
+expect_eq "options after the subcommand work too" "$?" 0
+expect_eq "the second import finds everything unchanged" \
+	"$(sed 's/.*: //' "$TEST_TMP/import2.out")" "0 new, 13 unchanged"
+rec export "$TEST_TMP/export2.xml"
+check "export after importing twice is identical" cmp "$TEST_TMP/export1.xml" "$TEST_TMP/export2.xml"
+check "the export follows records.xsd" \
+	xmllint --noout --schema "$ROOT/schemas/records.xsd" "$TEST_TMP/export1.xml"
+
+# --- round trip: import -> export -> import -> export ---------------------------
+H2=$TEST_TMP/h2
+"$BIN/records" --home "$H2" import "$TEST_TMP/export1.xml" >/dev/null
+"$BIN/records" --home "$H2" export >"$TEST_TMP/export3.xml"
+check "export round-trips byte for byte" cmp "$TEST_TMP/export1.xml" "$TEST_TMP/export3.xml"
+
+# --- a conflict: reported with both versions, nothing of the file applied -------
+sed -e 's/计算机科学与技术/数学/' -e 's/"10284" name="南京大学"/"10284" name="南京大学"\/>\n  <institution code="10555" name="新大学"/' \
+	"$SAMPLE" >"$TEST_TMP/conflict.xml"
+rec import "$TEST_TMP/conflict.xml" >/dev/null 2>"$TEST_TMP/conflict.err"
+expect_eq "a conflicting file exits 65" "$?" 65
+if grep -q 'major="计算机科学与技术"' "$TEST_TMP/conflict.err" &&
+	grep -q 'major="数学"' "$TEST_TMP/conflict.err"; then
+	ok "the conflict shows the stored and the new version"
+else
+	not_ok "the conflict shows the stored and the new version" "$(cat "$TEST_TMP/conflict.err")"
+fi
+if grep -q 110108199703150316 "$TEST_TMP/conflict.err"; then
+	not_ok "the conflict report masks id-numbers"
+else ok "the conflict report masks id-numbers"; fi
+rec export >"$TEST_TMP/export4.xml"
+check "nothing of the conflicting file was applied (all or nothing)" \
+	cmp "$TEST_TMP/export1.xml" "$TEST_TMP/export4.xml"
+
+# --- bad files: 65, nothing applied ---------------------------------------------
+table=(
+	"schema|<records xmlns=\"urn:credpipe:records:1\"><institution code=\"1\" name=\"x\"/></records>"
+	"malformed|<records xmlns=\"urn:credpipe:records:1\"><institution"
+	"doctype|<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><records xmlns=\"urn:credpipe:records:1\">&x;</records>"
+	"unreal date|<records xmlns=\"urn:credpipe:records:1\"><credential certificate-number=\"1\"><holder name=\"a\" id-number=\"110108199703150316\"/><institution code=\"10001\"/><level>master</level><major>m</major><entry-date>2015-02-30</entry-date><graduation-date>2019-07-01</graduation-date></credential></records>"
+	"report of an unknown credential|<records xmlns=\"urn:credpipe:records:1\"><report code=\"0000000000000000\" certificate-number=\"nope\" kind=\"online\" issued=\"2026-01-01\" expires=\"2026-02-01\"/></records>"
+)
+for row in "${table[@]}"; do
+	name=${row%%|*}
+	printf '%s\n' "${row#*|}" >"$TEST_TMP/bad.xml"
+	rec import "$TEST_TMP/bad.xml" >/dev/null 2>"$TEST_TMP/bad.err"
+	expect_eq "bad file ($name) exits 65" "$?" 65
+done
+if grep -q root: "$TEST_TMP/bad.err"; then not_ok "no file was read through an entity"; else ok "no file was read through an entity"; fi
+rec import "$TEST_TMP/missing.xml" 2>/dev/null
+expect_eq "a missing file exits 65" "$?" 65
+rec 2>/dev/null
+expect_eq "no subcommand: usage, 64" "$?" 64
+rec frobnicate 2>/dev/null
+expect_eq "unknown subcommand: 64" "$?" 64
+expect_eq "--version" "$("$BIN/records" --version | cut -d' ' -f1-2)" "records credpipe"
+
+# --- show, revoke, waybills-left, keygen -----------------------------------------
+expect_eq "show a report by code" "$(rec show 7KQ2M9X4T1HC8D5R | grep -e '^expires' -e '^holder-id')" \
+	"$(printf 'expires: 2026-12-30\nholder-id-number: 110108********0316')"
+expect_eq "show a credential by number, id masked" \
+	"$(rec show QH1999-0456 | grep '^id-number')" "id-number: 110105********0024"
+rec show 0000000000000000 >/dev/null 2>&1
+expect_eq "show of an unknown code exits 1" "$?" 1
+rec revoke 7KQ2M9X4T1HC8D5R --reason "issued in error"
+expect_eq "revoke exits 0" "$?" 0
+expect_eq "the report is revoked" "$(rec show 7KQ2M9X4T1HC8D5R | grep -e '^status' -e '^revoked')" \
+	"$(printf 'status: revoked\nrevoked-reason: issued in error')"
+rec revoke 0000000000000000 2>/dev/null
+expect_eq "revoking an unknown code exits 65" "$?" 65
+expect_eq "waybills left per courier" "$(rec waybills-left)" "$(printf 'EMS 100000\nSF 100000')"
+expect_eq "waybills left of one courier" "$(rec waybills-left SF)" 100000
+k1=$(rec keygen)
+k2=$(rec keygen)
+expect_eq "keygen makes a new key each time; all stay trusted" \
+	"$(find "$H/keys/trusted" -name '*.pub' | wc -l)" 2
+expect_eq "signing.key is private" "$(stat -c %a "$H/keys/signing.key")" 600
+[ "$k1" != "$k2" ] && ok "two different key ids" || not_ok "two different key ids"
+finish
