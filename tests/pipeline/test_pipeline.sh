@@ -21,6 +21,12 @@ fake_bin() {
 	ln -sf "$BIN/ingest" "$FAKE/ingest"
 }
 
+# Most checks run the chain with ingest alone, so that they hold whichever
+# later stages are built; the end-to-end section below uses the real ones.
+REAL_BIN=$BIN
+fake_bin plain
+export CREDPIPE_BIN=$FAKE
+
 # --- usage and exit codes (table: arguments, expected status) ---------------
 new_home
 while IFS='|' read -r args want what; do
@@ -111,7 +117,6 @@ mkdir -p "$H/inbox/one" "$H/inbox/two"
 echo '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000001"/>' >"$H/inbox/one/dossier.xml"
 echo '<dossier' >"$H/inbox/two/dossier.xml"
 find "$H/inbox" -mindepth 1 -exec touch -d 2026-11-28T08:00:00+08:00 {} +
-fake_bin plain
 credpipe run --home "$H" --now "$NOW" --settle 60
 expect_eq "run with only ingest exits 0" "$STATUS" 0
 printf '%s\n' "$OUT" | sed 's/^elapsed: [0-9.]* s$/elapsed: N s/' >"$TEST_TMP/summary"
@@ -129,7 +134,7 @@ check "out/runs is group-readable, the record 0640" \
 	test "$(stat -c %a "$record")" = 640
 credpipe run --home "$H" --now "$NOW" --quiet
 expect_eq "--quiet prints nothing on success" "$STATUS/$OUT" "0/"
-CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW" --verbose
+credpipe run --home "$H" --now "$NOW" --verbose
 check "--verbose names each dossier" grep -q '^A20261128000001 pending' "$TEST_TMP/out"
 
 # --- the chain: stages are picked up as they appear; exit codes ---------------------
@@ -181,4 +186,19 @@ check "status: spool dossiers by stage" grep -q 'A20261128000099 *validate' "$TE
 check "status: held for an operator" grep -q 'A20261128000098 *font lacks' "$TEST_TMP/out"
 check "status: quarantine with the first line of REASON" grep -q 'Q1: duplicate: first line' "$TEST_TMP/out"
 check "status claims nothing" test -d "$H/inbox/ready"
+
+# --- end to end with the real stages ----------------------------------------------
+if [ -x "$REAL_BIN/validate" ]; then
+	new_home
+	mkdir -p "$H/inbox/broken"
+	echo '<dossier' >"$H/inbox/broken/dossier.xml"
+	touch -d 2026-11-28T08:00:00+08:00 "$H/inbox/broken/dossier.xml"
+	CREDPIPE_BIN=$REAL_BIN credpipe run --home "$H" --now "$NOW"
+	check "a real run counts a rejected dossier with its reason" \
+		grep -q '^reasons: .*malformed-xml 1' "$TEST_TMP/out"
+	check "... and its result is published" test -f "$H/out/results/broken.xml" -o \
+		-n "$(ls "$H/out/results")"
+else
+	ok "skipped: validate not built"
+fi
 finish
