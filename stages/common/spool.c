@@ -244,7 +244,8 @@ spool_list(const struct config *cfg, char ***ids, size_t *n)
 			fatal("spool_list");
 	}
 	closedir(dir);
-	qsort(*ids, *n, sizeof **ids, compare_ids);
+	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(*ids, *n, sizeof **ids, compare_ids);
 	return 0;
 }
 
