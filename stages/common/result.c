@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "fsutil.h"
 #include "log.h"
@@ -72,13 +73,13 @@ attr(struct commit *c, const char *name, const char *value)
 	commit_write(c, "\"", 1);
 }
 
-/* result_save - commit R as XML to PATH */
-int
-result_save(const struct result *r, const char *path)
+/* result_write - commit R as XML to PATH with MODE */
+static int
+result_write(const struct result *r, const char *path, mode_t mode)
 {
 	struct commit c;
 
-	if (commit_begin(&c, path, 0640) == -1)
+	if (commit_begin(&c, path, mode) == -1)
 		return -1;
 	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<result xmlns=\"%s\"", RESULT_NS);
@@ -131,6 +132,13 @@ result_save(const struct result *r, const char *path)
 	}
 	commit_printf(&c, "</result>\n");
 	return commit_end(&c);
+}
+
+/* result_save - commit R as XML to PATH (private: a spool file) */
+int
+result_save(const struct result *r, const char *path)
+{
+	return result_write(r, path, 0600);
 }
 
 /* get - attribute into a fixed array */
@@ -220,6 +228,7 @@ result_publish(const struct config *cfg, const struct result *r)
 {
 	char path[4096];
 
-	return result_save(r, result_published_path(cfg, r->id, path,
-	    sizeof path));
+	/* out/ is group-readable for the mailroom (SPEC §8) */
+	return result_write(r, result_published_path(cfg, r->id, path,
+	    sizeof path), 0640);
 }
