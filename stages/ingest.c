@@ -334,7 +334,8 @@ list_dir(const char *path, char ***names, size_t *n)
 			fatal("list_dir");
 	}
 	closedir(dir);
-	qsort(*names, *n, sizeof **names, compare_names);
+	if (*n > 1)      /* qsort(NULL, 0, ...) is undefined */
+		qsort(*names, *n, sizeof **names, compare_names);
 	return 0;
 }
 
@@ -888,19 +889,18 @@ main(int argc, char **argv)
 	log_init(argv[0], LOG_NORMAL);
 	argi = config_parse(&cfg, argc, argv, ingest_options, set_mode, &mode,
 	    &status);
-	if (argi == -1)
+	if (argi == -1 || cfg.help || cfg.version || argi < argc) {
+		/* argi == -1: config_parse said why and set the status */
+		if (argi != -1 && cfg.help)
+			usage(stdout);
+		else if (argi != -1 && cfg.version)
+			printf("ingest credpipe %s\n", CREDPIPE_VERSION);
+		else if (argi != -1) {
+			usage(stderr);
+			status = EX_USAGE;
+		}
+		config_free(&cfg);
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("ingest credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
-	if (argi < argc) {
-		usage(stderr);
-		return EX_USAGE;
 	}
 	memset(&in, 0, sizeof in);
 	in.cfg = &cfg;
