@@ -972,7 +972,8 @@ pdf_table_row(struct pdf_page *page, double x, double y,
  * a malloc'd TrueType file in *BUF. 0 or -1.
  */
 static int
-subset_font(struct pdf_doc *doc, unsigned char **buf, size_t *len)
+subset_font(struct pdf_doc *doc, long extra, unsigned char **buf,
+    size_t *len)
 {
 	hb_subset_input_t *in;
 	hb_face_t *sub;
@@ -995,6 +996,8 @@ subset_font(struct pdf_doc *doc, unsigned char **buf, size_t *len)
 		return -1;
 	unicodes = hb_subset_input_unicode_set(in);
 	hb_set_add(unicodes, ' ');
+	if (extra > 0)
+		hb_set_add(unicodes, (hb_codepoint_t)extra);
 	for (cp = 0; cp < 65536; cp++)
 		if (doc->used[cp >> 3] & (1u << (cp & 7)))
 			hb_set_add(unicodes, cp);
@@ -1260,14 +1263,45 @@ render_with_libharu(struct pdf_doc *doc, const char *font_path,
 	return 0;
 }
 
-/* pdf_doc_render - subset, replay through libharu, the PDF bytes */
-enum pdf_status
-pdf_doc_render(struct pdf_doc *doc, unsigned char **buf, size_t *len)
+/*
+ * render_subset - subset with one EXTRA code point (0: none), render.
+ * 0, -1 (no retry helps), or -2 (libharu failed: another subset may do).
+ */
+static int
+render_subset(struct pdf_doc *doc, long extra, unsigned char **buf,
+    size_t *len)
 {
 	unsigned char *font_buf = NULL;
 	size_t font_len = 0;
 	char path[4096];
 	int fd = -1, unlink_after = 0, rc;
+
+	if (subset_font(doc, extra, &font_buf, &font_len) < 0) {
+		snprintf(doc->error, sizeof doc->error, "HarfBuzz could not "
+		    "subset %.300s", doc->font->path);
+		return -1;
+	}
+	if (font_file(font_buf, font_len, path, sizeof path, &fd,
+	    &unlink_after) < 0) {
+		snprintf(doc->error, sizeof doc->error, "temporary font file: "
+		    "%s", strerror(errno));
+		free(font_buf);
+		return -1;
+	}
+	free(font_buf);
+	rc = render_with_libharu(doc, path, 0, buf, len);
+	close(fd);
+	if (unlink_after)
+		unlink(path);
+	return rc == 0 ? 0 : -2;
+}
+
+/* pdf_doc_render - subset, replay through libharu, the PDF bytes */
+enum pdf_status
+pdf_doc_render(struct pdf_doc *doc, unsigned char **buf, size_t *len)
+{
+	static const long extras[] = { 0, 'K', 0x4E2D, '#', 'L', 0x6587 };
+	int attempt, rc = -1;
 
 	*buf = NULL;
 	*len = 0;
@@ -1288,23 +1322,25 @@ pdf_doc_render(struct pdf_doc *doc, unsigned char **buf, size_t *len)
 		    doc->font->index, buf, len);
 		return rc == 0 ? PDF_OK : PDF_ERROR;
 	}
-	if (subset_font(doc, &font_buf, &font_len) < 0) {
-		snprintf(doc->error, sizeof doc->error, "HarfBuzz could not "
-		    "subset %.300s", doc->font->path);
-		return PDF_ERROR;
+	/*
+	 * libharu 2.3.0 fails to write a few subset fonts (HPDF_INVALID_OBJECT
+	 * at save, about 1 document in 100, depending on the exact glyph
+	 * set; seen with wqy-microhei). One more glyph in the subset changes
+	 * the font's layout and avoids it: retry with a fixed list of extra
+	 * glyphs, so the same document always gives the same bytes.
+	 */
+	for (attempt = 0; attempt < (int)(sizeof extras / sizeof extras[0]);
+	    attempt++) {
+		if (attempt > 0) {
+			hb_codepoint_t gid;
+			if (!hb_font_get_nominal_glyph(doc->font->font,
+			    (hb_codepoint_t)extras[attempt], &gid))
+				continue;
+		}
+		rc = render_subset(doc, extras[attempt], buf, len);
+		if (rc != -2)
+			break;
 	}
-	if (font_file(font_buf, font_len, path, sizeof path, &fd,
-	    &unlink_after) < 0) {
-		snprintf(doc->error, sizeof doc->error, "temporary font file: "
-		    "%s", strerror(errno));
-		free(font_buf);
-		return PDF_ERROR;
-	}
-	free(font_buf);
-	rc = render_with_libharu(doc, path, 0, buf, len);
-	close(fd);
-	if (unlink_after)
-		unlink(path);
 	return rc == 0 ? PDF_OK : PDF_ERROR;
 }
 
