@@ -25,7 +25,7 @@
  *	backslash as \\.
  *
  *	--passes LIST sets the decoding strategy (default
- *	full,half,bin,binhalf,inv; see qrscan.c), for measurements.
+ *	half,full,binhalf,bin,invhalf; see qrscan.c), for measurements.
  *
  * FILES
  *	HOME/spool/<id>/files/		the dossier's scans
