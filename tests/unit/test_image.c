@@ -1,0 +1,277 @@
+/*
+ * test_image.c - the image module (every PNG layout to gray, alpha on
+ * white, broken files), scan_escape, and decode.xml's round trip.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <png.h>
+
+#include "image.h"
+#include "qrscan.h"
+#include "scanresult.h"
+#include "unit.h"
+
+static char tmpdir[] = "/tmp/credpipe-image.XXXXXX";
+
+/* write_png - a 4x2 PNG of the given layout; ROWS are its raw rows */
+static void
+write_png(const char *path, int depth, int color, int interlace,
+    png_colorp palette, int npalette, png_bytep trans, int ntrans,
+    png_bytep rows[2])
+{
+	FILE *fp = fopen(path, "wb");
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+	    NULL, NULL);
+	png_infop info = png_create_info_struct(png);
+
+	if (setjmp(png_jmpbuf(png)))
+		abort();
+	png_init_io(png, fp);
+	png_set_IHDR(png, info, 4, 2, depth, color, interlace,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (palette != NULL)
+		png_set_PLTE(png, info, palette, npalette);
+	if (trans != NULL)
+		png_set_tRNS(png, info, trans, ntrans, NULL);
+	png_write_info(png, info);
+	png_write_image(png, rows);
+	png_write_end(png, info);
+	png_destroy_write_struct(&png, &info);
+	fclose(fp);
+}
+
+/* load - image_load_gray of NAME in tmpdir; the pixels or NULL */
+static unsigned char *
+load(const char *name, struct image *img, char *why, size_t size)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	if (image_load_gray(path, img, why, size) == -1)
+		return NULL;
+	return img->gray;
+}
+
+/* test_layouts - 16-bit, palette+alpha, RGBA, interlaced, 1-bit */
+static void
+test_layouts(void)
+{
+	char path[256], why[256];
+	struct image img;
+	unsigned char *g;
+
+	/* 16-bit gray: the high byte */
+	{
+		png_byte r0[8] = { 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0x12, 0x34 };
+		png_byte r1[8] = { 0 };
+		png_bytep rows[2] = { r0, r1 };
+
+		snprintf(path, sizeof path, "%s/gray16.png", tmpdir);
+		write_png(path, 16, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+		    NULL, 0, NULL, 0, rows);
+		g = load("gray16.png", &img, why, sizeof why);
+		CHECK(g != NULL && img.width == 4 && img.height == 2,
+		    "16-bit gray loads");
+		CHECK(g && g[0] == 0 && g[1] == 0x80 && g[2] == 0xff &&
+		    g[3] == 0x12, "16-bit gray keeps the high byte");
+		image_free(&img);
+	}
+	/* palette with alpha (tRNS): transparent black is white paper */
+	{
+		png_color pal[2] = { { 0, 0, 0 }, { 255, 255, 255 } };
+		png_byte alpha[2] = { 0, 255 };
+		png_byte r0[4] = { 0, 1, 0, 1 }, r1[4] = { 1, 1, 1, 1 };
+		png_bytep rows[2] = { r0, r1 };
+
+		snprintf(path, sizeof path, "%s/palette.png", tmpdir);
+		write_png(path, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+		    pal, 2, alpha, 2, rows);
+		g = load("palette.png", &img, why, sizeof why);
+		CHECK(g != NULL, "palette+alpha loads");
+		CHECK(g && g[0] == 255 && g[1] == 255,
+		    "transparent pixels are composed on white, not black");
+		image_free(&img);
+	}
+	/* RGBA, 16 bits a channel: half-transparent black is mid gray */
+	{
+		png_byte r0[32] = { 0 }, r1[32] = { 0 };
+		png_bytep rows[2] = { r0, r1 };
+
+		r0[6] = 0xff, r0[7] = 0xff;             /* opaque black */
+		r0[14] = 0x80;                          /* half alpha black */
+		snprintf(path, sizeof path, "%s/rgba16.png", tmpdir);
+		write_png(path, 16, PNG_COLOR_TYPE_RGB_ALPHA,
+		    PNG_INTERLACE_NONE, NULL, 0, NULL, 0, rows);
+		g = load("rgba16.png", &img, why, sizeof why);
+		CHECK(g != NULL, "16-bit RGBA loads");
+		CHECK(g && g[0] == 0 && g[1] > 120 && g[1] < 135 &&
+		    g[2] == 255, "RGBA: opaque black, half gray, clear white");
+		image_free(&img);
+	}
+	/* interlaced and 1-bit */
+	{
+		png_byte r0[4] = { 10, 20, 30, 40 }, r1[4] = { 50, 60, 70, 80 };
+		png_bytep rows[2] = { r0, r1 };
+		png_byte b0[1] = { 0xa0 }, b1[1] = { 0x50 };
+		png_bytep brows[2] = { b0, b1 };
+
+		snprintf(path, sizeof path, "%s/adam7.png", tmpdir);
+		write_png(path, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_ADAM7,
+		    NULL, 0, NULL, 0, rows);
+		g = load("adam7.png", &img, why, sizeof why);
+		CHECK(g && g[0] == 10 && g[3] == 40 && g[4] == 50 &&
+		    g[7] == 80, "interlaced gray loads row-major");
+		image_free(&img);
+		snprintf(path, sizeof path, "%s/bits.png", tmpdir);
+		write_png(path, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+		    NULL, 0, NULL, 0, brows);
+		g = load("bits.png", &img, why, sizeof why);
+		CHECK(g && g[0] == 255 && g[1] == 0 && g[2] == 255 &&
+		    g[4] == 0 && g[5] == 255, "1-bit gray expands to 0/255");
+		image_free(&img);
+	}
+}
+
+/* test_broken - probe and load give a reason, never crash */
+static void
+test_broken(void)
+{
+	static const struct { const char *name, *bytes; size_t len;
+	    const char *why; } cases[] = {
+		{ "empty.png", "", 0, "empty file (0 bytes)" },
+		{ "jpeg.png", "\xff\xd8\xff\xe0\0\x10JFIF", 10,
+		  "not a PNG file (looks like JPEG)" },
+		{ "text.png", "hello, world\n", 13,
+		  "not a PNG file (no PNG signature)" },
+		{ "sig.png", "\x89PNG\r\n\x1a\n", 8, "truncated PNG data" },
+		{ "short.png", "\x89PNG", 4, "truncated PNG data (4 bytes)" },
+	};
+	char path[256], why[256];
+	unsigned w, h;
+	struct image img;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		FILE *fp;
+
+		snprintf(path, sizeof path, "%s/%s", tmpdir, cases[i].name);
+		fp = fopen(path, "wb");
+		fwrite(cases[i].bytes, 1, cases[i].len, fp);
+		fclose(fp);
+		why[0] = '\0';
+		CHECK(image_probe(path, &w, &h, why, sizeof why) == -1,
+		    "probe refuses %s", cases[i].name);
+		CHECK_STR(why, cases[i].why, "probe of %s says why",
+		    cases[i].name);
+		CHECK(image_load_gray(path, &img, why, sizeof why) == -1 &&
+		    img.gray == NULL, "load refuses %s", cases[i].name);
+	}
+	snprintf(path, sizeof path, "%s/fifo.png", tmpdir);
+	mkfifo(path, 0600);
+	CHECK(image_probe(path, &w, &h, why, sizeof why) == -1, "a FIFO");
+	CHECK_STR(why, "not a regular file", "a FIFO is not a regular file");
+	snprintf(path, sizeof path, "%s", tmpdir);
+	CHECK(image_probe(path, &w, &h, why, sizeof why) == -1 &&
+	    strcmp(why, "not a regular file") == 0, "a directory");
+	snprintf(path, sizeof path, "%s/missing.png", tmpdir);
+	CHECK(image_probe(path, &w, &h, why, sizeof why) == -1 &&
+	    strstr(why, "No such file") != NULL, "a missing file");
+	snprintf(path, sizeof path, "%s/gray16.png", tmpdir);
+	CHECK(image_probe(path, &w, &h, why, sizeof why) == 0 && w == 4 &&
+	    h == 2, "probe reads the dimensions");
+}
+
+/* test_escape - printable UTF-8 kept, the rest \xHH, backslash doubled */
+static void
+test_escape(void)
+{
+	static const struct { const char *in; size_t len; const char *out; }
+	    cases[] = {
+		{ "abc", 3, "abc" },
+		{ "a\\b", 3, "a\\\\b" },
+		{ "\xe5\xbc\xa0\xe4\xbc\x9f", 6, "\xe5\xbc\xa0\xe4\xbc\x9f" },
+		{ "\xe5\xbc", 2, "\\xE5\\xBC" },
+		{ "a\0b\n", 4, "a\\x00b\\x0A" },
+		{ "\xc0\xaf", 2, "\\xC0\\xAF" },            /* overlong */
+		{ "\xed\xa0\x80", 3, "\\xED\\xA0\\x80" },   /* surrogate */
+		{ "\xc2\x85", 2, "\\xC2\\x85" },            /* C1 control */
+		{ "\x7f", 1, "\\x7F" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		size_t n = scan_escape((const unsigned char *)cases[i].in,
+		    cases[i].len, out, sizeof out);
+
+		CHECK_STR(out, cases[i].out, "escape case %zu", i);
+		CHECK(n == strlen(cases[i].out), "escape length %zu", i);
+	}
+	CHECK(scan_escape((const unsigned char *)"abcdef", 6, out, 4) == 6 &&
+	    strcmp(out, "abc") == 0, "escape truncates like snprintf");
+}
+
+/* test_scanresult - save and load keep every byte and field */
+static void
+test_scanresult(void)
+{
+	struct scan_result *sr = calloc(1, sizeof *sr);
+	struct scan_result *back = calloc(1, sizeof *back);
+	char path[256];
+	static const unsigned char bytes[] = { 'h', 0, 0xff, '<', '&', '\n' };
+
+	snprintf(path, sizeof path, "%s/decode.xml", tmpdir);
+	sr->nattachments = 2;
+	snprintf(sr->attachments[0].file, 72, "report.png");
+	snprintf(sr->attachments[0].kind, 32, "verification-report");
+	snprintf(sr->attachments[0].status, 16, "ok");
+	sr->attachments[0].ncodes = 1;
+	sr->attachments[0].codes[0].data = malloc(sizeof bytes);
+	memcpy(sr->attachments[0].codes[0].data, bytes, sizeof bytes);
+	sr->attachments[0].codes[0].len = sizeof bytes;
+	sr->attachments[0].codes[0].x = 10;
+	sr->attachments[0].codes[0].h = 99;
+	snprintf(sr->attachments[0].codes[0].pass, 32, "top");
+	snprintf(sr->attachments[1].file, 72, "bad.png");
+	snprintf(sr->attachments[1].status, 16, "error");
+	snprintf(sr->attachments[1].message, 256, "CRC error in IDAT <&>");
+	CHECK(scan_result_save(sr, path) == 0, "decode.xml saved");
+	CHECK(scan_result_load(back, path) == 0, "decode.xml loaded");
+	CHECK(back->nattachments == 2 && back->attachments[0].ncodes == 1,
+	    "attachments and codes come back");
+	CHECK(back->attachments[0].codes[0].len == sizeof bytes &&
+	    memcmp(back->attachments[0].codes[0].data, bytes,
+	    sizeof bytes) == 0, "payload bytes exact (NUL, 0xff, <, &)");
+	CHECK(back->attachments[0].codes[0].x == 10 &&
+	    back->attachments[0].codes[0].h == 99, "bounding box");
+	CHECK_STR(back->attachments[0].codes[0].pass, "top", "pass");
+	CHECK_STR(back->attachments[0].kind, "verification-report", "kind");
+	CHECK_STR(back->attachments[1].status, "error", "error status");
+	CHECK_STR(back->attachments[1].message, "CRC error in IDAT <&>",
+	    "error message");
+	snprintf(path, sizeof path, "%s/missing.xml", tmpdir);
+	CHECK(scan_result_load(back, path) == -1 && errno == ENOENT,
+	    "a missing decode.xml is ENOENT");
+	scan_result_free(sr);
+	scan_result_free(back);
+	free(sr);
+	free(back);
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	test_layouts();
+	test_broken();
+	test_escape();
+	test_scanresult();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
