@@ -71,7 +71,7 @@ struct pdf_info {
 	const char *subject;
 	const char *keywords;
 	const char *creator;    /* default "credpipe VERSION" */
-	time_t created;         /* 0: SOURCE_DATE_EPOCH if set, else now */
+	time_t created;         /* SOURCE_DATE_EPOCH wins; 0: now */
 };
 
 /*

@@ -291,6 +291,8 @@ font_find(char *path, size_t size, unsigned *index)
 	if (set != NULL)
 		FcFontSetDestroy(set);
 	FcPatternDestroy(pat);
+	/* only the file name is kept: release fontconfig's caches */
+	FcFini();
 	return found ? 0 : -1;
 }
 

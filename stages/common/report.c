@@ -736,7 +736,7 @@ report_notice_draw(struct pdf_doc *doc, const struct notice_fields *f)
 	};
 	struct pdf_page *page = pdf_page_add(doc, PDF_A4_WIDTH, PDF_A4_HEIGHT);
 	const struct notice_reason *r;
-	char num[8], reason[600], detail[700], v[256], zh[1200], en[1200];
+	char num[16], reason[600], detail[700], v[256], zh[1200], en[1200];
 	const char *cells[3];
 	int rejected = strcmp(f->outcome, "rejected") == 0, i;
 	double y;
