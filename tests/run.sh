@@ -46,8 +46,9 @@ run_one() {
 	printf '%-40s %4d passed, %d failed\n' "$name" "$p" "$f"
 }
 
+# want AREA - true when AREA was asked for (or no area was named)
 want() {
-	[ $# -eq 0 ] && return 0
+	[ "${#areas[@]}" -eq 0 ] && return 0
 	local a
 	for a in "${areas[@]}"; do [ "$a" = "$1" ] && return 0; done
 	return 1
@@ -70,6 +71,9 @@ done
 echo
 if [ "${#failures[@]}" -gt 0 ]; then
 	echo "failed: ${failures[*]}"
+fi
+if [ "$passed" -eq 0 ]; then
+	echo "not ok - no test ran" && failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
