@@ -52,6 +52,8 @@
  *	validate(1), decode(1), typeset(1), records(1), credpipe(1)
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +70,33 @@
 #include "timeutil.h"
 #include "xmlsafe.h"
 
-/* the state check keeps across dossiers */
+/*
+ * Concurrency. Most of a dossier's time is the fsyncs of committing
+ * check.xml; they overlap well, so WORKERS threads (each with its own
+ * registry connection, reading only) judge dossiers and commit their
+ * check.xml, and one writer thread records the decisions (and the
+ * credential each dossier was checked against) in the registry, many
+ * dossiers per transaction, and only then passes their ids on. A crash
+ * between a check.xml and its registry transaction is repaired by the
+ * rerun: a dossier whose check.xml exists but whose decision the registry
+ * lacks is recorded again (relinking its credential).
+ */
+#define QUEUE_MAX 1024
+#define WORKERS_MIN 32
+#define WORKERS_MAX 64
+
+/* the state shared by every thread, read-only once running */
 struct checker {
 	const struct config *cfg;
-	struct registry *reg;
 	struct trusted_keys keys;
 	long today;                     /* calendar day of --now in --tz */
 	char decided[40];               /* --now as ISO 8601 in --tz */
+};
+
+/* one worker thread's context */
+struct worker {
+	const struct checker *ck;
+	struct registry *reg;           /* this thread's own connection */
 };
 
 /* reason codes that reject a dossier rather than fail a check */
@@ -135,21 +157,22 @@ same_id(const char *a, const char *b)
 
 /* db_failed - remember a registry failure; -1 */
 static int
-db_failed(struct checker *ck, int *status)
+db_failed(struct worker *w, int *status)
 {
-	*status = registry_status(ck->reg) ? registry_status(ck->reg) :
+	*status = registry_status(w->reg) ? registry_status(w->reg) :
 	    EX_SOFTWARE;
 	return -1;
 }
 
 /*
  * check_credential - online-report and paper-certification: the claimed
- * credential against the registry. Links the dossier to the credential
- * found (for typeset's paper report). 0, or -1 on a registry failure.
+ * credential against the registry; the credential found into FOUND
+ * (certificate_number and holder_id "" when none). 0, or -1 on a registry
+ * failure.
  */
 static int
-check_credential(struct checker *ck, const struct dossier *d,
-    struct result *r, int *status)
+check_credential(struct worker *w, const struct dossier *d,
+    struct result *r, struct reg_credential *found, int *status)
 {
 	struct reg_credential c;
 	struct reg_report paper;
@@ -159,14 +182,14 @@ check_credential(struct checker *ck, const struct dossier *d,
 	snprintf(applicant, sizeof applicant, "%s", d->applicant.id_number);
 	holder_id_normalise(applicant);
 	if (d->credential.certificate_number[0] != '\0')
-		rc = registry_find_credential(ck->reg,
+		rc = registry_find_credential(w->reg,
 		    d->credential.certificate_number, &c);
 	else
-		rc = registry_find_credential_by_holder(ck->reg, applicant,
+		rc = registry_find_credential_by_holder(w->reg, applicant,
 		    d->credential.institution_code,
 		    atoi(d->credential.graduation_date), &c);
 	if (rc < 0)
-		return db_failed(ck, status);
+		return db_failed(w, status);
 	if (rc == 0) {
 		add_reason(r, "no-record", NULL, "No registered credential "
 		    "matches the claim.");
@@ -195,31 +218,30 @@ check_credential(struct checker *ck, const struct dossier *d,
 		add_reason(r, "wrong-channel", NULL, "The credential is an "
 		    "archive record: apply for a paper certification.");
 	if (strcmp(d->kind, "paper-certification") == 0) {
-		rc = registry_find_paper_report_of(ck->reg, &c, &paper);
+		rc = registry_find_paper_report_of(w->reg, &c, &paper);
 		if (rc < 0)
-			return db_failed(ck, status);
+			return db_failed(w, status);
 		if (rc == 1 && strcmp(paper.dossier_id, d->id) != 0)
 			add_reason(r, "already-certified", NULL, "A paper "
 			    "certification report was already issued for "
 			    "this credential.");
 	}
-	if (registry_link_credential(ck->reg, d->id, &c) < 0)
-		return db_failed(ck, status);
+	*found = c;
 	return 0;
 }
 
 /* check_extension - the report to extend, and its new expiry */
 static int
-check_extension(struct checker *ck, const struct dossier *d,
+check_extension(struct worker *w, const struct dossier *d,
     struct result *r, int *status)
 {
 	struct reg_report rep;
 	long expiry, days, newday;
 	char buf[16];
-	int rc = registry_find_report(ck->reg, d->request.report_code, &rep);
+	int rc = registry_find_report(w->reg, d->request.report_code, &rep);
 
 	if (rc < 0)
-		return db_failed(ck, status);
+		return db_failed(w, status);
 	if (rc == 0) {
 		add_reason(r, "no-record", NULL, "No report with this "
 		    "verification code was issued.");
@@ -237,7 +259,7 @@ check_extension(struct checker *ck, const struct dossier *d,
 		    "reports can be extended.");
 		return 0;
 	}
-	if (ck->today < expiry - 30) {
+	if (w->ck->today < expiry - 30) {
 		add_reason(r, "extension-not-allowed", NULL, "A report can be "
 		    "extended from 30 days before its expiry.");
 		return 0;
@@ -245,7 +267,7 @@ check_extension(struct checker *ck, const struct dossier *d,
 	days = strtol(d->request.validity_days, NULL, 10);
 	if (days < 30 || days > 180)
 		days = 30;
-	newday = (ck->today > expiry ? ck->today : expiry) + days;
+	newday = (w->ck->today > expiry ? w->ck->today : expiry) + days;
 	snprintf(r->report_code, sizeof r->report_code, "%s", rep.code);
 	snprintf(r->report_expires, sizeof r->report_expires, "%s",
 	    date_format(newday, buf, sizeof buf));
@@ -254,17 +276,17 @@ check_extension(struct checker *ck, const struct dossier *d,
 
 /* check_reconsideration - the referenced dossier was turned down */
 static int
-check_reconsideration(struct checker *ck, const struct dossier *d,
+check_reconsideration(struct worker *w, const struct dossier *d,
     struct result *r, int *status)
 {
 	char outcome[32] = "";
 	int rc = 0;
 
 	if (strcmp(d->reconsideration_of, d->id) != 0) {
-		rc = registry_find_decision(ck->reg, d->reconsideration_of,
+		rc = registry_find_decision(w->reg, d->reconsideration_of,
 		    outcome, sizeof outcome);
 		if (rc < 0)
-			return db_failed(ck, status);
+			return db_failed(w, status);
 	}
 	if (rc == 0 || (strcmp(outcome, "not-verified") != 0 &&
 	    strcmp(outcome, "rejected") != 0))
@@ -279,16 +301,16 @@ check_reconsideration(struct checker *ck, const struct dossier *d,
  * status, and the reason when it is not valid. -1 on a registry failure.
  */
 static int
-check_payload(struct checker *ck, const struct dossier *d,
+check_payload(struct worker *w, const struct dossier *d,
     const struct payload *p, struct result *r, const char *file,
     int *status)
 {
 	struct reg_report rep;
 	long expiry;
-	int rc = registry_find_report(ck->reg, p->code, &rep);
+	int rc = registry_find_report(w->reg, p->code, &rep);
 
 	if (rc < 0)
-		return db_failed(ck, status);
+		return db_failed(w, status);
 	if (rc == 0) {
 		add_qr(r, file, "unknown", p->code);
 		add_reason(r, "qr-unknown", NULL, "A scanned report's code was "
@@ -299,7 +321,7 @@ check_payload(struct checker *ck, const struct dossier *d,
 		    "revoked.");
 	} else if (rep.expires[0] != '\0' &&
 	    (date_parse_days(rep.expires, &expiry) == -1 ||
-	    expiry < ck->today)) {
+	    expiry < w->ck->today)) {
 		add_qr(r, file, "expired", p->code);
 		add_reason(r, "qr-expired", NULL, "A scanned report has "
 		    "expired.");
@@ -329,7 +351,7 @@ find_scan(const struct scan_result *sr, const char *file)
 
 /* check_codes - every decoded QR code of the dossier's attachments */
 static int
-check_codes(struct checker *ck, const struct dossier *d,
+check_codes(struct worker *w, const struct dossier *d,
     const struct scan_result *sr, struct result *r, int *status)
 {
 	for (int i = 0; i < d->nattachments; i++) {
@@ -345,8 +367,8 @@ check_codes(struct checker *ck, const struct dossier *d,
 		}
 		for (int k = 0; sa != NULL && k < sa->ncodes; k++) {
 			struct payload p;
-			enum payload_status ps = payload_check(&ck->keys,
-			    ck->cfg->verify_url, sa->codes[k].data,
+			enum payload_status ps = payload_check(&w->ck->keys,
+			    w->ck->cfg->verify_url, sa->codes[k].data,
 			    sa->codes[k].len, &p);
 
 			if (ps == PAYLOAD_FOREIGN) {
@@ -362,7 +384,7 @@ check_codes(struct checker *ck, const struct dossier *d,
 				    "verify.");
 				continue;
 			}
-			if (check_payload(ck, d, &p, r, a->file, status) < 0)
+			if (check_payload(w, d, &p, r, a->file, status) < 0)
 				return -1;
 		}
 		if (!report)
@@ -405,156 +427,425 @@ decide(struct result *r)
 
 /* judge - apply SPEC §4 to a loaded dossier; -1 on a registry failure */
 static int
-judge(struct checker *ck, const struct dossier *d,
-    const struct scan_result *sr, struct result *r, int *status)
+judge(struct worker *w, const struct dossier *d,
+    const struct scan_result *sr, struct result *r,
+    struct reg_credential *found, int *status)
 {
 	if (d->reconsideration_of[0] != '\0' &&
-	    check_reconsideration(ck, d, r, status) < 0)
+	    check_reconsideration(w, d, r, status) < 0)
 		return -1;
 	if ((strcmp(d->kind, "online-report") == 0 ||
 	    strcmp(d->kind, "paper-certification") == 0) &&
-	    check_credential(ck, d, r, status) < 0)
+	    check_credential(w, d, r, found, status) < 0)
 		return -1;
 	if (strcmp(d->kind, "extension") == 0 &&
-	    check_extension(ck, d, r, status) < 0)
+	    check_extension(w, d, r, status) < 0)
 		return -1;
-	if (check_codes(ck, d, sr, r, status) < 0)
+	if (check_codes(w, d, sr, r, status) < 0)
 		return -1;
 	decide(r);
 	return 0;
 }
 
-/* record - the decision into the registry */
-static int
-record(struct checker *ck, const struct result *r, int *status)
+/* a dossier on its way to the writer */
+struct item {
+	char id[48];
+	int record;                     /* write its decision */
+	char kind[32];
+	char outcome[16];
+	char decided[40];
+	int has_credential;             /* link it to CREDENTIAL */
+	struct reg_credential credential;
+	int status;                     /* a failure's exit status, or 0 */
+};
+
+/* ring - a bounded blocking queue of fixed-size elements */
+struct ring {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	char *buf;
+	size_t elem, cap, head, n;
+	int closed;                     /* no more pushes */
+};
+
+/* ring_init - a ring of CAP elements of ELEM bytes */
+static void
+ring_init(struct ring *q, size_t elem, size_t cap)
 {
-	if (registry_record_decision(ck->reg, r->id, r->kind,
-	    outcome_name(r->outcome), r->decided[0] ? r->decided :
-	    ck->decided) == -1)
-		return db_failed(ck, status);
-	return 0;
+	memset(q, 0, sizeof *q);
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->changed, NULL);
+	if ((q->buf = calloc(cap, elem)) == NULL)
+		fatal("queue");
+	q->elem = elem;
+	q->cap = cap;
 }
 
-/* check_new - check a dossier that has no check.xml yet; its status */
-static int
-check_new(struct checker *ck, const char *id, const char *dir,
-    struct result *r)
+/* ring_free - release Q */
+static void
+ring_free(struct ring *q)
 {
+	free(q->buf);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->changed);
+}
+
+/* ring_push - append a copy of E, waiting while Q is full */
+static void
+ring_push(struct ring *q, const void *e)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->n == q->cap)
+		pthread_cond_wait(&q->changed, &q->lock);
+	memcpy(q->buf + (q->head + q->n) % q->cap * q->elem, e, q->elem);
+	q->n++;
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* ring_pop - up to MAX elements into OUT, waiting for one; 0 when closed */
+static size_t
+ring_pop(struct ring *q, void *out, size_t max)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->n == 0 && !q->closed)
+		pthread_cond_wait(&q->changed, &q->lock);
+	for (; k < max && q->n > 0; k++) {
+		memcpy((char *)out + k * q->elem, q->buf + q->head * q->elem,
+		    q->elem);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+	return k;
+}
+
+/* ring_close - no more pushes; poppers drain and stop */
+static void
+ring_close(struct ring *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* set_decision - what the writer records for IT, from result R */
+static void
+set_decision(struct item *it, const struct result *r, const char *decided)
+{
+	it->record = 1;
+	snprintf(it->kind, sizeof it->kind, "%s", r->kind);
+	snprintf(it->outcome, sizeof it->outcome, "%s",
+	    outcome_name(r->outcome));
+	snprintf(it->decided, sizeof it->decided, "%s",
+	    r->decided[0] ? r->decided : decided);
+}
+
+/* set_credential - link IT to credential C if one was found */
+static void
+set_credential(struct item *it, const struct reg_credential *c)
+{
+	if (c->holder_id[0] == '\0')
+		return;
+	it->has_credential = 1;
+	it->credential = *c;
+}
+
+/*
+ * check_new - judge a dossier that has no check.xml yet and commit its
+ * check.xml; the decision goes into IT for the writer.
+ */
+static void
+check_new(struct worker *w, const char *dir, struct result *r,
+    struct item *it)
+{
+	struct reg_credential found;
 	struct scan_result sr;
 	struct dossier d;
 	char path[4096];
-	int status = 0;
 
 	if (dossier_load(dir, &d) == -1) {
-		log_warnx("%s: dossier.xml cannot be read: not checked", id);
-		return 0;
+		log_warnx("%s: dossier.xml cannot be read: not checked", it->id);
+		return;
 	}
 	memset(&sr, 0, sizeof sr);
 	spool_state_path(dir, "decode", path, sizeof path);
 	if (scan_result_load(&sr, path) == -1) {
 		if (errno == ENOENT) {
-			log_warnx("%s: not decoded yet: not checked", id);
-			return 0;
+			log_warnx("%s: not decoded yet: not checked", it->id);
+		} else {
+			log_warn("%s: %s", it->id, path);
+			if (errno_is_transient(errno))
+				it->status = EX_TEMPFAIL;
 		}
-		log_warn("%s: %s", id, path);
-		return errno_is_transient(errno) ? EX_TEMPFAIL : 0;
+		return;
 	}
-	snprintf(r->decided, sizeof r->decided, "%s", ck->decided);
-	/*
-	 * The registry first (the credential link and the decision, one
-	 * transaction), then check.xml, the commit point: a crash between
-	 * them leaves no check.xml, and the rerun records the same again.
-	 */
-	if (registry_begin(ck->reg) == -1) {
+	memset(&found, 0, sizeof found);
+	snprintf(r->decided, sizeof r->decided, "%s", w->ck->decided);
+	if (judge(w, &d, &sr, r, &found, &it->status) == -1) {
 		scan_result_free(&sr);
-		return db_failed(ck, &status), status;
-	}
-	if (judge(ck, &d, &sr, r, &status) == -1 ||
-	    record(ck, r, &status) == -1 || registry_commit(ck->reg) == -1) {
-		if (status == 0)
-			status = registry_status(ck->reg);
-		registry_rollback(ck->reg);
-		scan_result_free(&sr);
-		log_warnx("%s: registry failure: not checked", id);
-		return status ? status : EX_SOFTWARE;
+		log_warnx("%s: registry failure: not checked", it->id);
+		return;
 	}
 	scan_result_free(&sr);
 	spool_state_path(dir, "check", path, sizeof path);
 	if (result_save(r, path) == -1) {
-		log_warn("%s: %s", id, path);
-		return exit_for_errno(errno);
+		log_warn("%s: %s", it->id, path);
+		it->status = exit_for_errno(errno);
+		return;
 	}
-	return 0;
+	set_decision(it, r, w->ck->decided);
+	set_credential(it, &found);
 }
 
-/* check_one - one dossier id; 0 or the sysexits status of a failure */
-static int
-check_one(struct checker *ck, const char *id)
+/*
+ * check_done_before - check.xml exists: make sure the registry has its
+ * decision (a crash may have come between check.xml and the registry),
+ * relinking the credential of a verified claim.
+ */
+static void
+check_done_before(struct worker *w, const char *dir, const struct result *r,
+    struct item *it)
+{
+	struct reg_credential found;
+	struct result scratch;
+	struct dossier d;
+	char outcome[32];
+	int rc;
+
+	if (r->outcome == OUTCOME_PENDING)
+		return;
+	rc = registry_find_decision(w->reg, it->id, outcome, sizeof outcome);
+	if (rc < 0) {
+		it->status = registry_status(w->reg);
+		return;
+	}
+	if (rc == 1 && strcmp(outcome, outcome_name(r->outcome)) == 0)
+		return;
+	set_decision(it, r, w->ck->decided);
+	if (r->outcome != OUTCOME_VERIFIED || dossier_load(dir, &d) == -1 ||
+	    !d.has_credential)
+		return;
+	memset(&found, 0, sizeof found);
+	result_init(&scratch, it->id);
+	if (check_credential(w, &d, &scratch, &found, &it->status) == 0)
+		set_credential(it, &found);
+}
+
+/* check_one - one dossier id into IT */
+static void
+check_one(struct worker *w, struct item *it)
 {
 	enum spool_place place;
 	struct result r;
 	char dir[4096], path[4096];
-	int status = 0;
 
-	if (!id_valid(id)) {
+	if (!id_valid(it->id)) {
 		log_warnx("ignoring a malformed id");
-		return 0;
+		return;
 	}
-	place = spool_locate(ck->cfg, id, dir, sizeof dir);
+	place = spool_locate(w->ck->cfg, it->id, dir, sizeof dir);
 	if (place == SPOOL_NONE) {
-		log_warnx("%s: not in the spool", id);
-		return 0;
+		log_warnx("%s: not in the spool", it->id);
+		return;
 	}
 	spool_state_path(dir, "check", path, sizeof path);
 	if (result_load(&r, path) == 0) {
-		/* done before; make sure the registry knows (crash window) */
-		if (r.outcome != OUTCOME_PENDING)
-			record(ck, &r, &status);
-		return status;
+		check_done_before(w, dir, &r, it);
+		return;
 	}
 	spool_state_path(dir, "validate", path, sizeof path);
 	if (result_load(&r, path) == -1) {
-		log_warnx("%s: not validated: not checked", id);
-		return 0;
+		log_warnx("%s: not validated: not checked", it->id);
+		return;
 	}
 	if (place == SPOOL_QUARANTINE || r.outcome == OUTCOME_REJECTED) {
-		record(ck, &r, &status);
-		return status;
+		if (r.outcome == OUTCOME_PENDING)
+			r.outcome = OUTCOME_REJECTED;
+		set_decision(it, &r, w->ck->decided);
+		return;
 	}
-	if (place != SPOOL_ACTIVE)
-		return 0;
-	return check_new(ck, id, dir, &r);
+	if (place == SPOOL_ACTIVE)
+		check_new(w, dir, &r, it);
 }
 
-/* checker_open - registry, trusted keys, --now; 0 or an exit status */
+/* the threads and their queues */
+struct pool {
+	struct checker ck;
+	struct ring ids;                /* char[48]: main -> workers */
+	struct ring done;               /* struct item: workers -> writer */
+	struct worker *workers;
+	int nworkers;
+	struct registry *writer_reg;
+	int status;                     /* the writer's worst status */
+};
+
+/* worker_main - judge ids until the input closes */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *pool = (struct pool *)((char *)w->ck -
+	    offsetof(struct pool, ck));
+	struct item *it = malloc(sizeof *it);
+
+	if (it == NULL)
+		fatal("worker");
+	for (;;) {
+		memset(it, 0, sizeof *it);
+		if (ring_pop(&pool->ids, it->id, 1) == 0)
+			break;
+		check_one(w, it);
+		ring_push(&pool->done, it);
+	}
+	free(it);
+	return NULL;
+}
+
+/*
+ * write_batch - record the decisions of ITEMS in one transaction (one
+ * fsync for all), then pass their ids on. On a registry failure the ids
+ * still go on and the status is EX_TEMPFAIL-like: the rerun records them.
+ */
+static void
+write_batch(struct pool *pool, struct item *items, size_t n)
+{
+	struct registry *reg = pool->writer_reg;
+	int failed = 0;
+
+	if (registry_begin(reg) == -1)
+		failed = 1;
+	for (size_t i = 0; i < n && !failed; i++) {
+		struct item *it = &items[i];
+		if (it->has_credential && registry_link_credential(reg,
+		    it->id, &it->credential) < 0)
+			failed = 1;
+		else if (it->record && registry_record_decision(reg, it->id,
+		    it->kind, it->outcome, it->decided) == -1)
+			failed = 1;
+	}
+	if (!failed && registry_commit(reg) == -1)
+		failed = 1;
+	if (failed) {
+		int st = registry_status(reg) ? registry_status(reg) :
+		    EX_SOFTWARE;
+		registry_rollback(reg);
+		log_warnx("decisions of %zu dossier(s) not recorded: the next "
+		    "run records them", n);
+		if (pool->status != EX_TEMPFAIL)
+			pool->status = st;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].status != 0 && pool->status != EX_TEMPFAIL)
+			pool->status = items[i].status;
+		stage_emit(items[i].id);
+	}
+}
+
+/* writer_main - record decisions in batches until the workers are done */
+static void *
+writer_main(void *arg)
+{
+	struct pool *pool = arg;
+	struct item *items = calloc(QUEUE_MAX, sizeof *items);
+	size_t n;
+
+	if (items == NULL)
+		fatal("writer");
+	while ((n = ring_pop(&pool->done, items, QUEUE_MAX)) > 0)
+		write_batch(pool, items, n);
+	free(items);
+	return NULL;
+}
+
+/* pool_open - trusted keys, --now, one registry connection per thread */
 static int
-checker_open(struct checker *ck, const struct config *cfg)
+pool_open(struct pool *pool, const struct config *cfg)
 {
 	int status;
 
-	memset(ck, 0, sizeof *ck);
-	ck->cfg = cfg;
-	if ((ck->reg = registry_open(cfg->records, &status)) == NULL) {
-		log_warnx("%s: cannot open the registry", cfg->records);
-		return status;
-	}
-	if (keys_load_trusted(cfg->home, &ck->keys) == -1) {
-		registry_close(ck->reg);
+	memset(pool, 0, sizeof *pool);
+	pool->ck.cfg = cfg;
+	if (keys_load_trusted(cfg->home, &pool->ck.keys) == -1)
 		return EX_CONFIG;
-	}
-	if (ck->keys.n == 0)
+	if (pool->ck.keys.n == 0)
 		log_info("no trusted keys in %s/keys/trusted: every credpipe "
 		    "payload is bad-signature", cfg->home);
-	ck->today = time_day(cfg->now, cfg->tz);
-	time_format_iso(cfg->now, cfg->tz, ck->decided, sizeof ck->decided);
+	pool->ck.today = time_day(cfg->now, cfg->tz);
+	time_format_iso(cfg->now, cfg->tz, pool->ck.decided,
+	    sizeof pool->ck.decided);
+	/* I/O-bound (fsyncs): more threads than CPUs */
+	pool->nworkers = cfg->jobs * 4;
+	if (pool->nworkers < WORKERS_MIN)
+		pool->nworkers = WORKERS_MIN;
+	if (pool->nworkers > WORKERS_MAX)
+		pool->nworkers = WORKERS_MAX;
+	if ((pool->workers = calloc((size_t)pool->nworkers,
+	    sizeof *pool->workers)) == NULL)
+		fatal("workers");
+	if ((pool->writer_reg = registry_open(cfg->records, &status)) == NULL)
+		return status;
+	for (int i = 0; i < pool->nworkers; i++) {
+		pool->workers[i].ck = &pool->ck;
+		if ((pool->workers[i].reg = registry_open(cfg->records,
+		    &status)) == NULL)
+			return status;
+	}
+	ring_init(&pool->ids, 48, QUEUE_MAX);
+	ring_init(&pool->done, sizeof(struct item), QUEUE_MAX);
 	return 0;
 }
 
-/* checker_close - release the registry */
-static void
-checker_close(struct checker *ck)
+/* pool_run - read ids, let the threads work; the exit status */
+static int
+pool_run(struct pool *pool)
 {
-	registry_close(ck->reg);
+	pthread_t *threads, writer;
+	char id[256], slot[48];
+
+	if ((threads = calloc((size_t)pool->nworkers, sizeof *threads)) ==
+	    NULL)
+		fatal("threads");
+	for (int i = 0; i < pool->nworkers; i++)
+		if (pthread_create(&threads[i], NULL, worker_main,
+		    &pool->workers[i]) != 0)
+			fatalx(EX_TEMPFAIL, "cannot start a worker thread");
+	if (pthread_create(&writer, NULL, writer_main, pool) != 0)
+		fatalx(EX_TEMPFAIL, "cannot start the writer thread");
+	while (stage_read_id(id, sizeof id)) {
+		if (strlen(id) >= sizeof slot) {
+			log_warnx("ignoring an over-long id");
+			continue;
+		}
+		memset(slot, 0, sizeof slot);
+		memcpy(slot, id, strlen(id));
+		ring_push(&pool->ids, slot);
+	}
+	ring_close(&pool->ids);
+	for (int i = 0; i < pool->nworkers; i++)
+		pthread_join(threads[i], NULL);
+	ring_close(&pool->done);
+	pthread_join(writer, NULL);
+	free(threads);
+	return pool->status;
+}
+
+/* pool_close - release everything */
+static void
+pool_close(struct pool *pool)
+{
+	for (int i = 0; pool->workers != NULL && i < pool->nworkers; i++)
+		registry_close(pool->workers[i].reg);
+	free(pool->workers);
+	registry_close(pool->writer_reg);
+	if (pool->ids.buf != NULL) {
+		ring_free(&pool->ids);
+		ring_free(&pool->done);
+	}
 }
 
 /* usage - the brief manual */
@@ -571,10 +862,9 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
-	struct checker ck;
+	static struct pool pool;
 	struct config cfg;
-	char id[256];
-	int status, argi, worst = 0;
+	int status, argi;
 
 	umask(077);
 	log_init(argv[0], LOG_NORMAL);
@@ -597,16 +887,14 @@ main(int argc, char **argv)
 	xml_lock_down();
 	if (spool_init(&cfg) == -1)
 		fatal("%s", cfg.home);
-	if ((status = checker_open(&ck, &cfg)) != 0)
+	if ((status = pool_open(&pool, &cfg)) != 0) {
+		log_warnx("%s: cannot open the registry", cfg.records);
+		pool_close(&pool);
 		return status;
-	while (stage_read_id(id, sizeof id)) {
-		status = check_one(&ck, id);
-		if (status != 0 && worst != EX_TEMPFAIL)
-			worst = status;
-		stage_emit(id);
 	}
-	checker_close(&ck);
+	status = pool_run(&pool);
+	pool_close(&pool);
 	config_free(&cfg);
 	xml_cleanup();
-	return worst;
+	return status;
 }
