@@ -658,8 +658,8 @@ void
 report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
 {
 	static const struct pdf_column cols[] = {
-		{ 24, PDF_LEFT }, { 36, PDF_LEFT }, { 34, PDF_LEFT },
-		{ 42, PDF_LEFT }, { 22, PDF_LEFT }, { 16, PDF_CENTER },
+		{ 22, PDF_LEFT }, { 30, PDF_LEFT }, { 34, PDF_LEFT },
+		{ 50, PDF_LEFT }, { 22, PDF_LEFT }, { 16, PDF_CENTER },
 	};
 	static const char *const head[] = {
 		"附件\nFile", "验证码\nCode", "证书编号\nCertificate no.",
@@ -697,7 +697,10 @@ report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
 	y += pdf_table_row(page, MARGIN, y, cols, 6, head, 8.5, PDF_BOLD);
 	for (i = 0; i < f->nentries && y < 250; i++) {
 		e = &f->entries[i];
+		/* two groups a line: a code never breaks inside a group */
 		report_group_code(e->code, code, sizeof code);
+		if (strlen(code) == 19)
+			code[9] = '\n';
 		snprintf(who, sizeof who, "%s\n%s %s", or_dash(e->holder_name),
 		    e->institution, report_level_zh(e->level));
 		if (strcmp(e->kind, "paper") == 0 || e->expires[0] == '\0')
