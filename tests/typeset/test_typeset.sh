@@ -305,6 +305,25 @@ report_check C20261128000203 "$TEST_TMP/scan150.png"
 expect_eq "after records revoke: qr-revoked" \
 	"$(qr_status C20261128000203)" revoked
 
+# --- extension: the same code, the new expiry, a new PDF ---------------
+drop E20261205000001 "<kind>extension</kind>
+$(applicant 张伟 $HOLDER_ID male 1997-03-15)
+<request><validity-days>30</validity-days><report-code>7KQ2M9X4T1HC8D5R</report-code></request>
+<attachments/>"
+pipeline 2026-12-05T10:00:00+08:00
+expect_eq "extension: the same code" "$(code_of E20261205000001)" \
+	7KQ2M9X4T1HC8D5R
+check "extension: new expiry in the result (old expiry + 30 days)" \
+	grep -q 'expires="2027-01-29"' "$H/out/results/E20261205000001.xml"
+t=$(text "$H/out/reports/E20261205000001.pdf" 2>/dev/null | tr -s ' ')
+check "extension: the new report shows the same code" \
+	grep -qF "7KQ2 M9X4 T1HC 8D5R" <<<"$t"
+check "extension: the new report shows the new expiry" \
+	grep -qF "2027-01-29" <<<"$t"
+check "extension: the registry has the new expiry" \
+	grep -q 'expires: 2027-01-29' \
+	<("$BIN/records" --home "$H" show 7KQ2M9X4T1HC8D5R 2>/dev/null)
+
 # --- kill -9 at each step of typeset, then rerun --------------------------
 n=10
 for point in typeset-after-issue typeset-after-pdf typeset-after-state \
