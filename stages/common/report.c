@@ -27,6 +27,7 @@
 #define ROW_MIN 10.0
 #define ROW_MAX 18.0
 #define ROW_PAD 1.2
+#define SEAL_W 52.0            /* the seal box of a paper report, mm */
 
 /* one entry of the reason catalogue */
 struct reason_title {
@@ -463,6 +464,36 @@ paragraph(struct pdf_page *page, double y, const char *title_zh,
 }
 
 /*
+ * paragraph_fit - as paragraph, but never below BOTTOM: the texts shrink
+ * into the room left (long names and institutions fill a paper report)
+ */
+static double
+paragraph_fit(struct pdf_page *page, double y, double bottom,
+    const char *title_zh, const char *title_en, const char *zh,
+    const char *en)
+{
+	const struct pdf_font *font = pdf_doc_font(pdf_page_doc(page));
+	double w = CONTENT_W - 6, hz, he, room;
+
+	hz = pdf_text_height(font, w, 9.5, zh);
+	he = pdf_text_height(font, w, 8.5, en);
+	if (y + 7 + hz + he + 6 <= bottom)
+		return paragraph(page, y, title_zh, title_en, zh, en);
+	y = section(page, y, CONTENT_W, title_zh, title_en);
+	room = bottom - y - 6;
+	if (room < 8)
+		room = 8;
+	pdf_rect(page, MARGIN, y, CONTENT_W, room + 6, 0.4);
+	pdf_text_box(page, MARGIN + 3, y + 2, w, room * hz / (hz + he), 9.5,
+	    PDF_LEFT, zh);
+	pdf_gray(page, 0.25);
+	pdf_text_box(page, MARGIN + 3, y + 3 + room * hz / (hz + he), w,
+	    room * he / (hz + he), 8.5, PDF_LEFT, en);
+	pdf_gray(page, 0);
+	return y + room + 6;
+}
+
+/*
  * holder_and_qr - the holder section on the left and the QR code at the
  * top right, with its caption; the y below both
  */
@@ -579,7 +610,7 @@ report_paper_draw(struct pdf_doc *doc, const struct report_fields *f)
 {
 	struct pdf_page *page = pdf_page_add(doc, PDF_A4_WIDTH, PDF_A4_HEIGHT);
 	char code[32], line[256], zh[1600], en[1600];
-	double y;
+	double y, top, cw, sx;
 
 	if (page == NULL)
 		return;
@@ -590,19 +621,29 @@ report_paper_draw(struct pdf_doc *doc, const struct report_fields *f)
 	y += 8;
 	y = holder_and_qr(page, y, f);
 	y = credential_rows(page, y, f);
+	/* the certification rows on the left, the seal box on the right */
+	cw = CONTENT_W - SEAL_W - 4;
 	y = section(page, y, CONTENT_W, "认证信息", "Certification");
-	y += field_row(page, y, CONTENT_W, "报告编号", "Report number",
-	    f->number, 13, PDF_BOLD);
+	top = y;
 	report_group_code(f->code, code, sizeof code);
-	y += field_row(page, y, CONTENT_W, "验证码", "Verification code",
+	y += field_row(page, y, cw, "验证码", "Verification code",
 	    or_dash(code), VALUE_SIZE, 0);
-	y += field_row(page, y, CONTENT_W, "出具日期", "Date of issue",
-	    f->issued, VALUE_SIZE, 0);
-	y += field_row(page, y, CONTENT_W, "有效期", "Validity",
-	    "长期有效  No expiry", VALUE_SIZE, 0);
+	y += field_row(page, y, cw, "出具日期", "Date of issue", f->issued,
+	    VALUE_SIZE, 0);
+	y += field_row(page, y, cw, "有效期", "Validity", "长期有效  No expiry",
+	    VALUE_SIZE, 0);
 	if (f->accepting[0])
-		y += field_row(page, y, CONTENT_W, "接收单位",
-		    "Accepting institution", f->accepting, VALUE_SIZE, 0);
+		y += field_row(page, y, cw, "接收单位", "Accepting institution",
+		    f->accepting, VALUE_SIZE, 0);
+	sx = PDF_A4_WIDTH - MARGIN - SEAL_W;
+	pdf_rect(page, sx, top, SEAL_W, y - top, 0.4);
+	pdf_text(page, sx + SEAL_W / 2, top + 6, 9.5, PDF_CENTER,
+	    "认证机构（盖章）");
+	pdf_gray(page, 0.35);
+	pdf_text(page, sx + SEAL_W / 2, top + 10, 7, PDF_CENTER,
+	    "Certifying office (seal)");
+	pdf_gray(page, 0);
+	pdf_text(page, sx + SEAL_W / 2, y - 3, 9.5, PDF_CENTER, f->issued);
 	y += 4;
 	snprintf(zh, sizeof zh, "兹证明上述学历信息与本机构档案记录一致。"
 	    "本报告不设有效期，每份学历仅出具一次。核验时扫描二维码或访问 %s "
@@ -612,14 +653,7 @@ report_paper_draw(struct pdf_doc *doc, const struct report_fields *f)
 	    "has no expiry and is issued once per qualification. To verify "
 	    "it, scan the QR code or open %s and enter the verification "
 	    "code.", f->verify_url);
-	y = paragraph(page, y, "认证说明", "Statement", zh, en);
-	y += 12;
-	if (y > 262)
-		y = 262;
-	pdf_text(page, PDF_A4_WIDTH - MARGIN, y, 10, PDF_RIGHT,
-	    "认证机构（盖章） Certifying office (seal)");
-	snprintf(line, sizeof line, "%s", f->issued);
-	pdf_text(page, PDF_A4_WIDTH - MARGIN, y + 8, 10, PDF_RIGHT, line);
+	paragraph_fit(page, y, 279, "认证说明", "Statement", zh, en);
 	footer(page, f->dossier_id, "纸质认证报告 Paper certification report");
 }
 
