@@ -39,6 +39,10 @@
  *	A dossier that already has check.xml is passed on as it is. The
  *	dossier stays in the spool: typeset finishes it.
  *
+ *	max(4 x --jobs, 32) threads (at most 64) judge dossiers and commit
+ *	check.xml; one writer records decisions, many per transaction, and
+ *	then passes the ids on (not necessarily in input order).
+ *
  * FILES
  *	HOME/spool/<id>/{validate,decode,check}.xml, HOME/records.db,
  *	HOME/keys/trusted/
