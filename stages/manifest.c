@@ -310,7 +310,7 @@ recover_date(struct manifest *m, const char *date)
 	closedir(d);
 	for (size_t c = 0; c < NCOURIERS; c++) {
 		for (;;) {
-			char batch[64];
+			char batch[512];
 			int n = registry_next_batch(m->reg, date, couriers[c]);
 
 			if (n < 1) {
