@@ -22,7 +22,6 @@ snapshot() {
 
 new_home
 "$BIN/records" --home "$H" import "$ROOT/samples/records.xml" >/dev/null 2>&1
-"$BIN/records" --home "$H" import "$(dirname "$0")/readme-records.xml" >/dev/null 2>&1
 CREDPIPE_BUILD=$BUILD bash "$ROOT/samples/build.sh" "$H/inbox" >/dev/null
 settle "$H/inbox"
 

@@ -26,22 +26,19 @@ done <<'EOT'
 440106196812153014|10558|1993-07-01|
 110108197603051514|10001|1999-07-01|
 EOT
-check_bug "samples/records.xml holds every credential the README lists" \
-	"samples/records.xml was written before samples/dossiers/README: it lacks ${lacking[*]}" \
-	test "${#lacking[@]}" -eq 0
-check_bug "samples/records.xml has an SF waybill range (paper-liu-yang-sf)" \
-	"samples/records.xml has only an EMS range" \
+expect_eq "samples/records.xml holds every credential the README lists" \
+	"${lacking[*]}" ""
+check "samples/records.xml has an SF waybill range (paper-liu-yang-sf)" \
 	test "$(sqlite3 "$H/records.db" "select count(*) from waybill_ranges where courier='SF'")" -ge 1
 expires=$(sqlite3 "$H/records.db" "select expires from reports where code='7KQ2M9X4T1HC8D5R'")
 days=$((($(date -ud "$expires" +%s) - $(date -ud 2026-11-28 +%s)) / 86400))
-check_bug "7KQ2M9X4T1HC8D5R expires within 30 days of 2026-11-28 (extension-zhang-wei)" \
-	"samples/records.xml: it expires $expires, $days days after the demo's 2026-11-28: extension-not-allowed" \
+check "7KQ2M9X4T1HC8D5R expires within 30 days of 2026-11-28 (extension-zhang-wei)" \
 	test "$days" -le 30
 
-# --- the run: samples/records.xml plus what it lacks (tests/e2e/readme-records.xml)
+# --- the run ------------------------------------------------------------------
 new_home
 "$BIN/records" --home "$H" import "$ROOT/samples/records.xml" >/dev/null 2>&1
-"$BIN/records" --home "$H" import "$(dirname "$0")/readme-records.xml" >/dev/null 2>&1
+old_expiry=$(sqlite3 "$H/records.db" "select expires from reports where code='7KQ2M9X4T1HC8D5R'")
 CREDPIPE_BUILD=$BUILD bash "$ROOT/samples/build.sh" "$H/inbox" >/dev/null
 settle "$H/inbox"
 run_pipeline run --verbose
@@ -66,7 +63,7 @@ A20261127000124|verified||online report with agent, 180 days
 A20261127000125|verified||online report, 17-digit 2002 number, 30 days
 A20261127000126|verified||paper report, EMS
 A20261127000127|verified||paper report, SF
-A20261127000128|verified||extension by 60 days|samples/records.xml: 7KQ2M9X4T1HC8D5R expires 32 days after --now
+A20261127000128|verified||extension by 60 days
 A20261127000129|not-verified|qr-bad-signature|report-check of a dummy QR
 A20261127000137|not-verified|no-record|credential not in the registry
 A20261127000130|rejected|bad-id-number|bad id-number
@@ -97,9 +94,13 @@ for id in A20261127000126 A20261127000127; do
 	check "$id: paper report number P2026 + 6 digits" grep -q \
 		'<report [^>]*number="P2026[0-9]\{6\}"' "$(res "$id")"
 done
-expect_bug "extension: 7KQ2M9X4T1HC8D5R now expires 2026-12-30 + 60 days" \
+# SPEC §4: new expiry = max(today, old expiry) + validity-days
+expect_eq "extension: 7KQ2M9X4T1HC8D5R now expires $old_expiry + 60 days" \
 	"$(sqlite3 "$H/records.db" "select expires from reports where code='7KQ2M9X4T1HC8D5R'")" \
-	2027-02-28 "samples/records.xml: 7KQ2M9X4T1HC8D5R expires 32 days after --now"
+	"$(date -ud "$old_expiry + 60 days" +%F)"
+expect_eq "... and the result names the same code with that expiry" \
+	"$(rattr A20261127000128 '//*[local-name()="report"]/@code') $(rattr A20261127000128 '//*[local-name()="report"]/@expires')" \
+	"7KQ2M9X4T1HC8D5R $(date -ud "$old_expiry + 60 days" +%F)"
 
 # --- results: exactly one per claimed dossier, each valid ------------------------
 claimed=$(find "$H/spool" "$H/done" "$H/quarantine" -mindepth 1 -maxdepth 1 \
