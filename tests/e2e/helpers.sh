@@ -18,6 +18,8 @@
 #   scan_png FILE TEXT        a 150-dpi scanned page with a QR code of TEXT
 #   plain_png FILE            an id-card-sized plain scan
 #   pdfs_ok DIR               every *.pdf under DIR passes pdfinfo
+#   results_valid             every HOME/out/results/*.xml is valid against
+#                             schemas/result.xsd; prints the ones that are not
 # shellcheck shell=bash
 P=$ROOT/pipeline.sh
 if [ ! -x "$BIN/ingest" ] || [ ! -x "$TOOLS/qrpage" ]; then
@@ -99,5 +101,17 @@ pdfs_ok() {
 			bad=1
 		fi
 	done < <(find "$1" -name '*.pdf' -print0)
+	return "$bad"
+}
+
+results_valid() {
+	local f bad=0
+	for f in "$H"/out/results/*.xml; do
+		[ -f "$f" ] || continue
+		if ! xmllint --noout --schema "$ROOT/schemas/result.xsd" "$f" >/dev/null 2>&1; then
+			echo "not valid: ${f##*/}: $(xmllint --noout "$f" 2>&1 | head -n 1 | cat -v)"
+			bad=1
+		fi
+	done
 	return "$bad"
 }

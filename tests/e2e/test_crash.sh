@@ -70,7 +70,7 @@ verify_home() {
 	expect_eq "$label: and no other result" \
 		"$(find "$H/out/results" -name '*.xml' | wc -l)" "$N"
 	check "$label: every result is valid (result.xsd)" \
-		xmllint --noout --schema "$ROOT/schemas/result.xsd" "$H"/out/results/*.xml
+		results_valid
 
 	# every dossier in exactly one of spool/done/quarantine, bytes intact
 	for id in $ids; do

@@ -107,8 +107,7 @@ claimed=$(find "$H/spool" "$H/done" "$H/quarantine" -mindepth 1 -maxdepth 1 \
 	-type d ! -name '.*' | wc -l)
 expect_eq "one result per claimed dossier" \
 	"$(find "$H/out/results" -name '*.xml' | wc -l)" "$claimed"
-check "every result is valid against schemas/result.xsd" \
-	xmllint --noout --schema "$ROOT/schemas/result.xsd" "$H"/out/results/*.xml
+check "every result is valid against schemas/result.xsd" results_valid
 
 # --- PDFs: a report for each verified, a notice for each other -------------------
 missing=()
