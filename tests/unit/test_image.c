@@ -250,6 +250,7 @@ test_scanresult(void)
 	CHECK_STR(back->attachments[1].status, "error", "error status");
 	CHECK_STR(back->attachments[1].message, "CRC error in IDAT <&>",
 	    "error message");
+	scan_result_free(back);
 	snprintf(path, sizeof path, "%s/missing.xml", tmpdir);
 	CHECK(scan_result_load(back, path) == -1 && errno == ENOENT,
 	    "a missing decode.xml is ENOENT");
