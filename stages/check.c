@@ -63,6 +63,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "program.h"
 #include "config.h"
 #include "dossier.h"
 #include "log.h"
@@ -870,23 +871,10 @@ main(int argc, char **argv)
 	struct config cfg;
 	int status, argi;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, NULL, NULL, NULL, &status);
+	argi = program_start(&cfg, argc, argv, NULL, NULL, NULL, usage, 0,
+	    &status);
 	if (argi == -1)
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("check credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
-	if (argi < argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	xml_init();
 	xml_lock_down();
 	if (spool_init(&cfg) == -1)

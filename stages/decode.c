@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "program.h"
 #include "config.h"
 #include "dossier.h"
 #include "fsutil.h"
@@ -416,20 +417,10 @@ main(int argc, char **argv)
 	struct config cfg;
 	int status, argi;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, extra, extra_option, &args,
-	    &status);
+	argi = program_start(&cfg, argc, argv, extra, extra_option, &args,
+	    usage, PROGRAM_ANY_OPERANDS, &status);
 	if (argi == -1)
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("decode credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
 	if (args.passes != NULL) {
 		struct qrscan *probe = new_scanner(&args);
 		qrscan_free(probe);

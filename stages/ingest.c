@@ -75,6 +75,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "program.h"
 #include "claim.h"
 #include "config.h"
 #include "fsutil.h"
@@ -885,23 +886,10 @@ main(int argc, char **argv)
 	struct ingest in;
 	int status, argi, mode = 0;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, ingest_options, set_mode, &mode,
-	    &status);
-	if (argi == -1 || cfg.help || cfg.version || argi < argc) {
-		/* argi == -1: config_parse said why and set the status */
-		if (argi != -1 && cfg.help)
-			usage(stdout);
-		else if (argi != -1 && cfg.version)
-			printf("ingest credpipe %s\n", CREDPIPE_VERSION);
-		else if (argi != -1) {
-			usage(stderr);
-			status = EX_USAGE;
-		}
-		config_free(&cfg);
+	argi = program_start(&cfg, argc, argv, ingest_options, set_mode, &mode,
+	    usage, 0, &status);
+	if (argi == -1)
 		return status;
-	}
 	memset(&in, 0, sizeof in);
 	in.cfg = &cfg;
 	in.next_generated = 1;

@@ -75,6 +75,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "program.h"
 #include "config.h"
 #include "courier.h"
 #include "dossier.h"
@@ -748,31 +749,23 @@ static const char usage[] =
     "labels.pdf, reports.pdf); passes every id on. Sender from the keys\n"
     "SENDER_NAME, SENDER_PHONE, SENDER_ADDRESS, SENDER_POSTCODE.\n";
 
+/* print_usage - the brief manual, then the shared options */
+static void
+print_usage(FILE *fp)
+{
+	fprintf(fp, "%s%s", usage, config_common_help());
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct manifest m;
 	int status, optind_after;
 
-	umask(077);
-	log_init("manifest", LOG_NORMAL);
-	optind_after = config_parse(&m.cfg, argc, argv, NULL, NULL, NULL,
-	    &status);
+	optind_after = program_start(&m.cfg, argc, argv, NULL, NULL, NULL,
+	    print_usage, 0, &status);
 	if (optind_after < 0)
 		return status;
-	if (m.cfg.help) {
-		printf("%s%s", usage, config_common_help());
-		return 0;
-	}
-	if (m.cfg.version) {
-		printf("manifest credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
-	if (optind_after < argc) {
-		fprintf(stderr, "%s", usage);
-		return EX_USAGE;
-	}
-	log_init("manifest", (enum log_level)m.cfg.verbosity);
 	xml_init();
 	status = manifest_run(&m);
 	xml_cleanup();

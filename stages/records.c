@@ -56,6 +56,7 @@
 #include <libxml/tree.h>
 #include <sodium.h>
 
+#include "program.h"
 #include "config.h"
 #include "fsutil.h"
 #include "log.h"
@@ -919,19 +920,10 @@ main(int argc, char **argv)
 	struct config cfg;
 	int status, argi, rc;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, extra, on_option, &o, &status);
+	argi = program_start(&cfg, argc, argv, extra, on_option, &o, usage,
+	    PROGRAM_ANY_OPERANDS, &status);
 	if (argi == -1)
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("records credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
 	if (sodium_init() < 0)
 		fatalx(EX_SOFTWARE, "libsodium cannot be initialised");
 	rc = run(&cfg, &o, argv + argi, argc - argi);

@@ -64,6 +64,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "program.h"
 #include "config.h"
 #include "dossier.h"
 #include "fsutil.h"
@@ -645,23 +646,10 @@ main(int argc, char **argv)
 	struct typeset ts;
 	int status, argi;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, NULL, NULL, NULL, &status);
+	argi = program_start(&cfg, argc, argv, NULL, NULL, NULL, usage, 0,
+	    &status);
 	if (argi == -1)
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("typeset credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
-	if (argi < argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	xml_init();
 	xml_lock_down();
 	memset(&ts, 0, sizeof ts);

@@ -69,6 +69,7 @@
 
 #include <sodium.h>
 
+#include "program.h"
 #include "claim.h"
 #include "config.h"
 #include "dossier.h"
@@ -551,23 +552,10 @@ main(int argc, char **argv)
 	char id[256];
 	int status, argi;
 
-	umask(077);
-	log_init(argv[0], LOG_NORMAL);
-	argi = config_parse(&cfg, argc, argv, NULL, NULL, NULL, &status);
+	argi = program_start(&cfg, argc, argv, NULL, NULL, NULL, usage, 0,
+	    &status);
 	if (argi == -1)
 		return status;
-	if (cfg.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("validate credpipe %s\n", CREDPIPE_VERSION);
-		return 0;
-	}
-	if (argi < argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	if (sodium_init() < 0)
 		fatalx(EX_SOFTWARE, "libsodium cannot be initialised");
 	xml_init();

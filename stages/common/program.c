@@ -1,0 +1,48 @@
+/*
+ * program.c - the opening every credpipe program shares.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "program.h"
+
+#ifndef CREDPIPE_VERSION
+#define CREDPIPE_VERSION "0.0.0"
+#endif
+
+/* program_start - umask, logging, options, --help, --version, operands */
+int
+program_start(struct config *cfg, int argc, char **argv,
+    const struct option *extra, config_extra_fn fn, void *ctx,
+    void (*usage)(FILE *), int max_operands, int *status)
+{
+	int argi;
+
+	umask(077);
+	log_init(argv[0], LOG_NORMAL);
+	argi = config_parse(cfg, argc, argv, extra, fn, ctx, status);
+	if (argi == -1) {
+		config_free(cfg);
+		return -1;      /* config_parse said why */
+	}
+	*status = 0;
+	if (cfg->help) {
+		usage(stdout);
+		config_free(cfg);
+		return -1;
+	}
+	if (cfg->version) {
+		printf("%s credpipe %s\n", log_program(), CREDPIPE_VERSION);
+		config_free(cfg);
+		return -1;
+	}
+	if (max_operands != PROGRAM_ANY_OPERANDS &&
+	    argc - argi > max_operands) {
+		usage(stderr);
+		config_free(cfg);
+		*status = EX_USAGE;
+		return -1;
+	}
+	return argi;
+}
