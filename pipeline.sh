@@ -518,6 +518,35 @@ cmd_records() {
 	exec "$bindir/records" "${opts[@]}" "${operands[@]}"
 }
 
+# demo_round_trip HOME SAMPLES - the online report the demo just issued to
+# 张伟, printed and scanned at 150 dpi, comes back in a report-check
+# dossier: its QR code must read, verify offline and match the registry.
+demo_round_trip() {
+	local home=$1 samples=$2 report folder result
+	report=$home/out/reports/A20261127000123.pdf
+	if [ ! -f "$report" ] || ! command -v pdftoppm >/dev/null; then
+		warn "demo: no report to scan back (pdftoppm or $report missing)"
+		return 0
+	fi
+	folder=$home/roundtrip/check-zhang-wei-report
+	mkdir -p -- "$folder"
+	pdftoppm -r 150 -gray -png -singlefile "$report" "$folder/report" 2>/dev/null ||
+		return 0
+	sed -e 's/id="A20261127000129"/id="A20261128000001"/' \
+		-e 's/received="[^"]*"/received="2026-11-28T08:30:00+08:00"/' \
+		"$samples/dossiers/report-check-zhang-wei/dossier.xml" \
+		>"$folder/dossier.xml"
+	operands=("$folder")
+	cmd_drop
+	find "$home/inbox" -mindepth 1 -exec touch -h -d 2026-11-28T08:40:00+08:00 {} +
+	echo
+	echo "round trip: reports/A20261127000123.pdf scanned at 150 dpi," \
+		"checked as dossier A20261128000001"
+	cmd_run
+	result=$home/out/results/A20261128000001.xml
+	[ -f "$result" ] && grep -E '<result|<qr ' "$result" | sed 's/^ */  /'
+}
+
 cmd_demo() {
 	local base=${CREDPIPE_DEMO_DIR:-$PWD/var} home samples status
 	samples=$CREDPIPE_SHARE/samples
@@ -539,12 +568,21 @@ cmd_demo() {
 	else
 		warn "demo: $samples/build.sh not found; the inbox is empty"
 	fi
+	# The sender printed on courier labels and dispatch lists.
+	cat >"$home/credpipe.conf" <<'EOF'
+# credpipe.conf of the demo: KEY=value, overridden by CREDPIPE_KEY and options
+SENDER_NAME=学历认证中心 Credential Certification Office
+SENDER_PHONE=01082330000
+SENDER_ADDRESS=北京市海淀区学院路35号
+SENDER_POSTCODE=100083
+EOF
 	# The demo runs at a fixed --now; files made just now would lie in its
 	# future and count as still changing, so date them before it.
 	find "$home/inbox" -mindepth 1 -exec touch -h -d 2026-11-28T08:00:00+08:00 {} +
 	load_config
 	cmd_run
 	status=$?
+	[ "$status" -eq 0 ] && demo_round_trip "$home" "$samples"
 	cat <<EOF
 
 results:   $home/out/results/
