@@ -126,9 +126,18 @@ verify_home() {
 	# each shipped dossier in exactly one manifest row
 	find "$H/out/courier" -name manifest.csv -exec tail -q -n +2 {} + 2>/dev/null |
 		sed 's/\r$//; s/.*,//; s/"//g' | sort >"$TEST_TMP/shipped"
-	expect_eq "$label: every shipped dossier in one manifest row" \
-		"$(uniq -d "$TEST_TMP/shipped")|$(wc -l <"$TEST_TMP/shipped")" \
-		"|$(grep -l '<shipment ' "$H"/out/results/*.xml | wc -l)"
+	got="$(uniq -d "$TEST_TMP/shipped" | tr '\n' ' ')|$(wc -l <"$TEST_TMP/shipped")"
+	want="|$(grep -l '<shipment ' "$H"/out/results/*.xml | wc -l)"
+	if [ "$got" = "$want" ]; then
+		ok "$label: every shipped dossier in one manifest row"
+	else
+		not_ok "$label: every shipped dossier in one manifest row" \
+			"got (twice|rows): $got" "want: $want" \
+			"$(cd "$H/out/courier" && for f in */*/manifest.csv; do
+				printf '%s: %s; ' "$f" "$(tail -n +2 "$f" | sed 's/\r$//; s/.*,//' | tr '\n' ' ')"
+			done)" \
+			"shipments: $(sqlite3 "$H/records.db" "select dossier_id || ' ' || batch from shipments" | tr '\n' ';')"
+	fi
 }
 
 # --- 1. the whole pipeline killed again and again, then a clean run ------------
