@@ -130,6 +130,7 @@ char *courier_mask_phone(const char *phone, char *buf, size_t size);
 
 struct pdf_doc;
 struct pdf_page;
+struct pdf_font;
 
 /*
  * courier_draw_barcode - BC at (X, Y) top-left of its quiet zone (10
@@ -153,6 +154,18 @@ int courier_dispatch_list(struct pdf_doc *doc, const struct batch *batch,
  */
 int courier_labels(struct pdf_doc *doc, const struct batch *batch,
     const struct sender *sender);
+
+/*
+ * courier_parcel_printable - whether everything of P that its label and
+ * the dispatch list print can be shown with FONT (SENDER: the sender
+ * block): 1; 0 with a sentence in WHY naming the delivery field and the
+ * character (U+XXXX) that cannot be shown, or the text that does not fit
+ * its box, so that the dossier can be held for an operator BEFORE a
+ * batch would fail (SPEC §6); -1 out of memory or a barcode zint refuses.
+ */
+int courier_parcel_printable(const struct pdf_font *font,
+    const struct parcel *p, const struct sender *sender, char *why,
+    size_t size);
 
 #define COURIER_LABEL_WIDTH 100.0     /* mm: 283.465 pt */
 #define COURIER_LABEL_HEIGHT 150.0    /* mm: 425.197 pt */

@@ -39,6 +39,20 @@
  *	  - batches a dossier that has a waybill but no shipment, with the
  *	    waybill it has.
  *
+ *	Held dossiers (SPEC §6). Before a number is spent, each parcel's
+ *	label is laid out (not rendered) with the font: a delivery field
+ *	with a character the font cannot show (outside the Basic
+ *	Multilingual Plane, a control character, no glyph) or a text that
+ *	would not fit its box would make the whole batch fail to save. Such
+ *	a dossier gets no waybill and joins no batch; its result is saved
+ *	as spool/<id>/manifest.xml and republished with <held> naming the
+ *	field and the code point (delivery/address: character U+20BB7 ...),
+ *	which `credpipe status` lists; it stays in the spool and the others
+ *	are batched normally. Every run checks it again, so once an operator
+ *	has corrected the delivery block in HOME/spool/<id>/files/dossier.xml
+ *	the next run ships it. A sender block (configuration) the font
+ *	cannot show is a configuration error: nothing ships, exit 78.
+ *
  *	When a courier's waybill ranges run out, no number is half
  *	assigned: the dossiers that got one are batched, the others stay in
  *	the spool, and manifest exits 75 saying how to go on.
@@ -53,13 +67,15 @@
  *
  * FILES
  *	HOME/spool/<id>/typeset.xml	what manifest reads
- *	HOME/spool/<id>/manifest.xml	the result with its <shipment>
+ *	HOME/spool/<id>/manifest.xml	the result with its <shipment>,
+ *					or with <held> while it waits
  *	OUT/results/<id>.xml		republished with <shipment>
  *	OUT/courier/<date>/<courier>-<n>/	the batches
  *
  * EXIT STATUS
- *	0 done; 75 waybills ran out or a transient failure (rerun later,
- *	nothing is lost); 64 usage; 78 configuration; 70 internal error.
+ *	0 done (held dossiers included); 75 waybills ran out or a transient
+ *	failure (rerun later, nothing is lost); 64 usage; 78 configuration
+ *	(no usable font, a sender it cannot show); 70 internal error.
  *
  * SEE ALSO
  *	typeset(1), records(1), pipeline.sh(1)
@@ -97,6 +113,7 @@ struct manifest {
 	struct config cfg;
 	struct registry *reg;
 	struct pdf_font *font;
+	int font_failed;            /* no font, or a sender it cannot show */
 	struct sender sender;
 	struct signing_key key;     /* for the reports' QR payloads */
 	int key_loaded;
@@ -172,6 +189,7 @@ finish_dossier(struct manifest *m, const char *id, const char *courier,
 	snprintf(r.ship_courier, sizeof r.ship_courier, "%s", courier);
 	snprintf(r.ship_waybill, sizeof r.ship_waybill, "%s", waybill);
 	snprintf(r.ship_batch, sizeof r.ship_batch, "%s", batch);
+	r.held[0] = '\0';          /* held by an earlier run, fixed since */
 	if (result_save(&r, spool_state_path(dir, "manifest", path,
 	    sizeof path)) == -1 || result_publish(&m->cfg, &r) == -1 ||
 	    spool_finish(&m->cfg, id, SPOOL_DONE, NULL) == -1) {
@@ -362,22 +380,11 @@ recover(struct manifest *m)
 	return rc;
 }
 
-/* add_parcel - append a parcel for D with WAYBILL and report NUMBER */
+/* fill_parcel - P for dossier D with WAYBILL and report NUMBER */
 static void
-add_parcel(struct manifest *m, const struct dossier *d,
-    const char *waybill, const char *number)
+fill_parcel(struct parcel *p, const struct dossier *d, const char *waybill,
+    const char *number)
 {
-	struct parcel *p;
-
-	if (m->nparcels == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 64;
-		struct parcel *grown = realloc(m->parcels,
-		    m->cap * sizeof *m->parcels);
-		if (grown == NULL)
-			fatal("add_parcel");
-		m->parcels = grown;
-	}
-	p = &m->parcels[m->nparcels++];
 	memset(p, 0, sizeof *p);
 #define COPY(field, value) snprintf(p->field, sizeof p->field, "%s", value)
 	COPY(dossier_id, d->id);
@@ -394,6 +401,59 @@ add_parcel(struct manifest *m, const struct dossier *d,
 #undef COPY
 }
 
+/* add_parcel - append P (its waybill now set) to this run's parcels */
+static void
+add_parcel(struct manifest *m, const struct parcel *p)
+{
+	if (m->nparcels == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		struct parcel *grown = realloc(m->parcels,
+		    m->cap * sizeof *m->parcels);
+		if (grown == NULL)
+			fatal("add_parcel");
+		m->parcels = grown;
+	}
+	m->parcels[m->nparcels++] = *p;
+}
+
+static int open_font(struct manifest *);
+
+/*
+ * hold_dossier - SPEC §6: the parcel's label or dispatch row would lose a
+ * character (or a text would not fit), so the batch could not be saved.
+ * Nothing is issued for it: no waybill, no batch. Its result says why
+ * (<held>, which `credpipe status` lists), committed as
+ * spool/<id>/manifest.xml and published; the dossier stays in the spool.
+ * Every run checks a waiting dossier again, so once an operator has
+ * corrected its delivery block the next run ships it. A rerun that finds
+ * the same message already committed writes nothing.
+ */
+static void
+hold_dossier(struct manifest *m, const char *dir, struct result *r,
+    const char *why)
+{
+	char path[4096], pub[4096];
+	struct result *old;
+
+	snprintf(r->held, sizeof r->held, "held for an operator: %.420s; "
+	    "correct the delivery block, the next run ships it", why);
+	log_warnx("%s: %s", r->id, r->held);
+	spool_state_path(dir, "manifest", path, sizeof path);
+	if ((old = malloc(sizeof *old)) == NULL)
+		fatal("hold_dossier");
+	if (result_load(old, path) == 0 && strcmp(old->held, r->held) == 0 &&
+	    fs_exists(result_published_path(&m->cfg, r->id, pub,
+	    sizeof pub))) {
+		free(old);
+		return;
+	}
+	free(old);
+	if (result_save(r, path) == -1 || result_publish(&m->cfg, r) == -1) {
+		log_warn("%s: cannot commit the held result", r->id);
+		set_status(m, exit_for_errno(errno));
+	}
+}
+
 /*
  * take_dossier - the work for one id: a verified paper report waiting in
  * the spool gets its waybill and joins the parcels of this run.
@@ -401,8 +461,9 @@ add_parcel(struct manifest *m, const struct dossier *d,
 static void
 take_dossier(struct manifest *m, const char *id)
 {
-	char dir[4096], path[4096], waybill[24], batch[40];
+	char dir[4096], path[4096], waybill[24], batch[40], why[512];
 	struct dossier d;
+	struct parcel p;
 	struct result r;
 	int c, found;
 
@@ -438,6 +499,23 @@ take_dossier(struct manifest *m, const char *id)
 			set_status(m, EX_TEMPFAIL);
 		return;
 	}
+	/* before any number is spent: can its label be printed at all? */
+	fill_parcel(&p, &d, "", r.report_number);
+	if (open_font(m) == -1)
+		return;
+	switch (courier_parcel_printable(m->font, &p, &m->sender, why,
+	    sizeof why)) {
+	case 1:
+		break;
+	case 0:
+		hold_dossier(m, dir, &r, why);
+		return;
+	default:
+		log_warnx("%s: cannot lay out its label; left in the spool",
+		    id);
+		set_status(m, EX_SOFTWARE);
+		return;
+	}
 	if (m->exhausted[c])
 		return;
 	if (registry_assign_waybill(m->reg, id, d.delivery.courier, waybill,
@@ -455,7 +533,8 @@ take_dossier(struct manifest *m, const char *id)
 		}
 		return;
 	}
-	add_parcel(m, &d, waybill, r.report_number);
+	snprintf(p.waybill, sizeof p.waybill, "%s", waybill);
+	add_parcel(m, &p);
 }
 
 /*
@@ -620,20 +699,42 @@ make_batch(struct manifest *m, const struct batch *b)
 	return 0;
 }
 
-/* open_font - the CJK font, once, when a batch is to be made */
+/*
+ * open_font - the CJK font, once, when the first parcel is checked. The
+ * sender block is on every label: a sender the font cannot show is a
+ * configuration error (78), not a reason to hold every dossier.
+ */
 static int
 open_font(struct manifest *m)
 {
+	const struct { const char *key, *text; } sender[] = {
+		{ "SENDER_NAME", m->sender.name },
+		{ "SENDER_PHONE", m->sender.phone },
+		{ "SENDER_ADDRESS", m->sender.address },
+		{ "SENDER_POSTCODE", m->sender.postcode },
+	};
 	char why[512];
 
+	if (m->font_failed)
+		return -1;
 	if (m->font != NULL)
 		return 0;
 	m->font = pdf_font_open(m->cfg.font, why, sizeof why);
 	if (m->font == NULL) {
-		log_warnx("font: %s", why);
+		log_warnx("font: %s; nothing is shipped", why);
+		m->font_failed = 1;
 		set_status(m, EX_CONFIG);
 		return -1;
 	}
+	for (size_t i = 0; i < sizeof sender / sizeof *sender; i++)
+		if (!pdf_font_covers(m->font, sender[i].text, why,
+		    sizeof why)) {
+			log_warnx("%s: %s; nothing is shipped until the "
+			    "configuration is corrected", sender[i].key, why);
+			m->font_failed = 1;
+			set_status(m, EX_CONFIG);
+			return -1;
+		}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "courier.h"
 #include "log.h"
@@ -296,4 +297,73 @@ courier_labels(struct pdf_doc *doc, const struct batch *batch,
 		if (label_page(doc, batch, i, sender) == -1)
 			return -1;
 	return 0;
+}
+
+/*
+ * printable_field - whether TEXT can be shown: pdf_font_covers on a copy
+ * with CR as a space, as the layout draws it (pdf_text maps CR, LF and
+ * TAB to spaces; pdf_font_covers alone would call CR a control character)
+ */
+static int
+printable_field(const struct pdf_font *font, const char *text, char *why,
+    size_t size)
+{
+	char copy[sizeof ((struct parcel *)0)->address];
+
+	snprintf(copy, sizeof copy, "%s", text);
+	for (char *s = copy; (s = strchr(s, '\r')) != NULL; s++)
+		*s = ' ';
+	return pdf_font_covers(font, copy, why, size);
+}
+
+/*
+ * courier_parcel_printable - first each delivery field the labels and the
+ * dispatch list print, so that the message names the field; then the
+ * label itself laid out in a scratch document (recorded, never rendered),
+ * which also catches a text that would not fit its box.
+ */
+int
+courier_parcel_printable(const struct pdf_font *font, const struct parcel *p,
+    const struct sender *sender, char *why, size_t size)
+{
+	const struct { const char *name, *text; } fields[] = {
+		{ "recipient", p->recipient }, { "phone", p->phone },
+		{ "province", p->province }, { "city", p->city },
+		{ "district", p->district }, { "address", p->address },
+		{ "postcode", p->postcode },
+	};
+	struct pdf_info info = { 0 };
+	struct parcel copy = *p;
+	struct batch b;
+	struct pdf_doc *doc;
+	char what[400];
+	int rc;
+
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (!printable_field(font, fields[i].text, what,
+		    sizeof what)) {
+			snprintf(why, size, "delivery/%s: %s", fields[i].name,
+			    what);
+			return 0;
+		}
+	/* any waybill of the same shape will do for the layout */
+	if (copy.waybill[0] == '\0')
+		snprintf(copy.waybill, sizeof copy.waybill, "EA000000000CN");
+	memset(&b, 0, sizeof b);
+	snprintf(b.courier, sizeof b.courier, "%s", p->courier);
+	snprintf(b.date, sizeof b.date, "0000-00-00");
+	snprintf(b.id, sizeof b.id, "0000-00-00/%s-1", p->courier);
+	b.number = 1;
+	b.parcels = &copy;
+	b.nparcels = 1;
+	if ((doc = pdf_doc_new(font, &info)) == NULL)
+		return -1;
+	rc = label_page(doc, &b, 0, sender) == -1 ? -1 : 1;
+	if (rc == 1 && pdf_doc_held(doc) != NULL) {
+		snprintf(why, size, "delivery: the label cannot show it: %s",
+		    pdf_doc_held(doc));
+		rc = 0;
+	}
+	pdf_doc_free(doc);
+	return rc;
 }

@@ -317,4 +317,59 @@ expect_eq "a new range: exit 0" "$rc" 0
 check "a new range: the one left is shipped" test -d "$H/done/$left"
 expect_eq "a new range: EMS-2 for it" "$(batches $DAY1)" "EMS-1 EMS-2"
 
+# --- a delivery the labels cannot show is held before batching (SPEC §6) ----
+# typeset holds a name with 𠮷 itself (the report prints it), but its paper
+# report does not print the delivery block: these reach manifest. U+0085
+# (NEL) is a C1 control character XML lets through.
+import EMS EA 10000000 10000099 s10
+dossier A20261127300001 0 EMS 100001
+dossier A20261127300002 1 EMS 100002 '吉祥路𠮷号'
+dossier A20261127300003 2 EMS 100003 颐和园路5号 $'张\xc2\x85三'
+chain "$NOW1"
+expect_eq "held: every stage exits 0" "${stages[*]}" "0 0 0 0 0 0"
+expect_eq "held: the printable one ships alone in EMS-1" \
+	"$("$TOOLS/csvcheck" "$H/out/courier/$DAY1/EMS-1/manifest.csv" | awk -F' [|] ' '{print $12}')" \
+	A20261127300001
+while read -r id field code; do
+	expect_eq "held $field: no waybill spent" \
+		"$(sql "select count(*) from waybills where dossier_id='$id'")" 0
+	check "held $field: left in the spool" test -d "$H/spool/$id"
+	held=$(rattr "$id" "$R/*[local-name()='held']")
+	check "held $field: the result names the field and $code" \
+		grep -q "delivery/$field: character $code" <<<"$held"
+	expect_eq "held $field: still verified, no shipment" \
+		"$(rattr "$id" "concat($R/@outcome,'/',count($SHIP))")" verified/0
+	check "held $field: result valid against result.xsd" \
+		xmllint --noout --schema "$ROOT/schemas/result.xsd" "$(res "$id")"
+	check "held $field: the log says so" grep -q "$id: held for an operator" \
+		"$TEST_TMP/chain.err"
+done <<'EOF'
+A20261127300002 address U+20BB7
+A20261127300003 recipient U+0085
+EOF
+"$P" status --home "$H" --now "$NOW1" >"$TEST_TMP/status.out" 2>&1
+expect_eq "held: pipeline.sh status lists both for an operator" \
+	"$(sed -n '/^held for an operator:/,/^quarantine:/p' "$TEST_TMP/status.out" |
+		grep -o 'A2026112730000[0-9].*delivery/[a-z]*' | awk '{print $1, $NF}' |
+		paste -sd ' ' -)" \
+	"A20261127300002 delivery/address A20261127300003 delivery/recipient"
+cp "$(res A20261127300002)" "$TEST_TMP/held.xml"
+pipeline "$NOW1"
+expect_eq "held, rerun: exit 0" "$rc" 0
+check "held, rerun: the summary counts them as held" \
+	grep -q 'held 2' "$TEST_TMP/run.out"
+expect_eq "held, rerun: no batch made" "$(batches $DAY1)" EMS-1
+check "held, rerun: the result is not rewritten" \
+	cmp "$TEST_TMP/held.xml" "$(res A20261127300002)"
+# the operator corrects the address in the spool; the next run ships it
+sed -i 's/吉祥路𠮷号/吉祥路1号/' "$H/spool/A20261127300002/files/dossier.xml"
+pipeline "$NOW1"
+expect_eq "corrected: exit 0" "$rc" 0
+expect_eq "corrected: shipped in EMS-2" \
+	"$(rattr A20261127300002 "$SHIP/@batch")" "$DAY1/EMS-2"
+expect_eq "corrected: no longer held" \
+	"$(rattr A20261127300002 "count($R/*[local-name()='held'])")" 0
+check "corrected: moved to done" test -d "$H/done/A20261127300002"
+check "still held: the other one waits" test -d "$H/spool/A20261127300003"
+
 finish
