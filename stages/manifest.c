@@ -62,8 +62,9 @@
  *	starting with = + - @ TAB CR or ' is written with one leading ';
  *	an importer strips exactly one leading ' from those columns.
  *
- *	The sender block comes from the configuration keys SENDER_NAME,
- *	SENDER_PHONE, SENDER_ADDRESS and SENDER_POSTCODE.
+ *	The sender block comes from the configuration keys SENDER_NAME
+ *	(default: the office's name), SENDER_PHONE, SENDER_ADDRESS and
+ *	SENDER_POSTCODE (default: unset); only the ones set are printed.
  *
  * FILES
  *	HOME/spool/<id>/typeset.xml	what manifest reads
@@ -847,8 +848,10 @@ static const char usage[] =
     "usage: manifest [options] < ids\n"
     "Ships verified paper reports in courier batches under\n"
     "OUT/courier/<date>/<courier>-<n>/ (manifest.csv, manifest.pdf,\n"
-    "labels.pdf, reports.pdf); passes every id on. Sender from the keys\n"
-    "SENDER_NAME, SENDER_PHONE, SENDER_ADDRESS, SENDER_POSTCODE.\n";
+    "labels.pdf, reports.pdf); passes every id on. A parcel whose label\n"
+    "cannot show a character is held for an operator. Sender from the\n"
+    "keys SENDER_NAME, SENDER_PHONE, SENDER_ADDRESS, SENDER_POSTCODE\n"
+    "(config file or CREDPIPE_SENDER_*; unset ones are not printed).\n";
 
 /* print_usage - the brief manual, then the shared options */
 static void

@@ -37,6 +37,42 @@ fit_module(const struct barcode *bc, double width, double max)
 	return module > max ? max : module;
 }
 
+/*
+ * sender_text - the sender block as text: "name  phone", the address,
+ * "邮编 Postcode N", each group only when it is configured, joined by SEP
+ * ("\n" on a label, spaces on the dispatch list). Unset keys leave no
+ * blank label behind ("邮编 Postcode" with nothing after it).
+ */
+static char *
+sender_text(const struct sender *sender, const char *sep, char *buf,
+    size_t size)
+{
+	char first[sizeof sender->name + sizeof sender->phone + 2];
+	char postcode[sizeof sender->postcode + 32] = "";
+	const char *groups[3];
+	size_t used = 0;
+
+	snprintf(first, sizeof first, "%s%s%s", sender->name,
+	    sender->name[0] && sender->phone[0] ? "  " : "", sender->phone);
+	if (sender->postcode[0])
+		snprintf(postcode, sizeof postcode, "邮编 Postcode %s",
+		    sender->postcode);
+	groups[0] = first;
+	groups[1] = sender->address;
+	groups[2] = postcode;
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3; i++) {
+		if (groups[i][0] == '\0')
+			continue;
+		int n = snprintf(buf + used, size - used, "%s%s",
+		    used ? sep : "", groups[i]);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 /* the dispatch list's geometry, in mm */
 #define DL_MARGIN 15.0
 #define DL_TOP 15.0
@@ -56,7 +92,7 @@ static double
 dispatch_header(struct pdf_page *page, const struct batch *batch,
     const struct sender *sender, int first)
 {
-	char line[1600];
+	char line[1600], from[1500];
 	double y = DL_TOP;
 
 	pdf_gray(page, 0);
@@ -68,9 +104,8 @@ dispatch_header(struct pdf_page *page, const struct batch *batch,
 	pdf_text(page, DL_MARGIN, y + 4, 10, PDF_LEFT, line);
 	y += 7;
 	if (first) {
-		snprintf(line, sizeof line, "寄件人 Sender: %s  %s  %s  %s",
-		    sender->name, sender->phone, sender->address,
-		    sender->postcode);
+		snprintf(line, sizeof line, "寄件人 Sender: %s",
+		    sender_text(sender, "    ", from, sizeof from));
 		pdf_text_box(page, DL_MARGIN, y, PDF_A4_WIDTH - 2 * DL_MARGIN,
 		    10, 9, PDF_LEFT, line);
 		y += 11;
@@ -274,10 +309,9 @@ label_page(struct pdf_doc *doc, const struct batch *batch, size_t i,
 	    p->address, p->postcode);
 	label_block(page, y, 46, "收件人 To", text, 12);
 	y += 48;
-	/* sender, from the configuration */
-	snprintf(text, sizeof text, "%s  %s\n%s\n邮编 Postcode %s",
-	    sender->name, sender->phone, sender->address, sender->postcode);
-	label_block(page, y, 30, "寄件人 From", text, 9);
+	/* sender, from the configuration: the lines that are set */
+	label_block(page, y, 30, "寄件人 From", sender_text(sender, "\n",
+	    text, sizeof text), 9);
 	y += 32;
 	/* contents, order, batch */
 	snprintf(text, sizeof text, "内件 Contents: %s    件数 Pieces: 1\n"

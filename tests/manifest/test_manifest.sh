@@ -188,6 +188,50 @@ expect_eq "after a new range: exit 0" "$rc" 0
 expect_eq "the third is shipped with a new number" "$(waybills | wc -l)" 3
 expect_eq "no waybill twice" "$(waybills | uniq -d)" ""
 
+# --- sender block: the lines that are configured, none left blank ----------
+# sender_label SETTINGS... - the label text of one parcel shipped with the
+# sender keys SETTINGS (KEY=value lines of HOME/credpipe.conf)
+sender_label() {
+	new_home
+	range EMS 10000000 10000099
+	printf '%s\n' "$@" >"$H/credpipe.conf"
+	add A20260000001 EMS 100871
+	echo A20260000001 >"$TEST_TMP/ids"
+	run
+	pdftotext -layout "$H/out/courier/$DAY/EMS-1/labels.pdf" "$TEST_TMP/label.txt" 2>/dev/null
+	pdftotext -layout "$H/out/courier/$DAY/EMS-1/manifest.pdf" "$TEST_TMP/list.txt" 2>/dev/null
+}
+sender_label
+expect_eq "no sender keys: exit 0" "$rc" 0
+expect_eq "no sender keys: only the recipient's postcode line" \
+	"$(grep -c '邮编 Postcode' "$TEST_TMP/label.txt")" 1
+check "no sender keys: no blank postcode line" \
+	bash -c "! grep -q '邮编 Postcode *\$' '$TEST_TMP/label.txt'"
+check "no sender keys: the default sender name" \
+	grep -q 'Credential Certification Office' "$TEST_TMP/label.txt"
+check "no sender keys: dispatch list ends the sender line with the name" \
+	grep -q 'Sender: 学历认证中心 Credential Certification Office *$' "$TEST_TMP/list.txt"
+sender_label SENDER_NAME=北京学历认证中心 SENDER_PHONE=010-62345678 \
+	SENDER_ADDRESS=海淀区学院路1号 SENDER_POSTCODE=100083
+for want in 北京学历认证中心 010-62345678 海淀区学院路1号 '邮编 Postcode 100083'; do
+	check "all sender keys: the label has $want" grep -q "$want" "$TEST_TMP/label.txt"
+	check "all sender keys: the dispatch list has $want" grep -q "$want" "$TEST_TMP/list.txt"
+done
+sender_label SENDER_POSTCODE=100083
+check "only a postcode: the label has it" grep -q '邮编 Postcode 100083' "$TEST_TMP/label.txt"
+check "only a postcode: no empty phone or address text" \
+	bash -c "! grep -q 'None\|(null)' '$TEST_TMP/label.txt'"
+new_home
+range EMS 10000000 10000099
+add A20260000001 EMS 100871
+echo A20260000001 >"$TEST_TMP/ids"
+CREDPIPE_SENDER_ADDRESS='吉祥路𠮷号' run
+expect_eq "a sender the font cannot show: exit 78 (configuration)" "$rc" 78
+check "a sender the font cannot show: the message names the key" \
+	grep -q 'SENDER_ADDRESS: character U+20BB7' "$TEST_TMP/err"
+expect_eq "a sender the font cannot show: no waybill spent, nothing shipped" \
+	"$(waybills | wc -l) $(ls "$H/spool")" "0 A20260000001"
+
 # --- kill -9 at each step, then rerun: same waybills, one batch each ----
 for at in after-waybills before-rename after-rename after-registry \
 	after-finish; do
