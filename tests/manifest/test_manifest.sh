@@ -4,7 +4,11 @@
 # label size and text, barcodes decoded back, range exhaustion, crashes.
 #
 # The spool state typeset leaves (a verified paper dossier with its paper
-# report issued in the registry) is made by tests/tools/shipfixture.
+# report issued in the registry) is made by tests/tools/shipfixture, so
+# that manifest is tested alone: exact batch boundaries, hostile CSV
+# fields, the sender block, and kill -9 at each crash point, which the
+# whole chain cannot reach. test_chain.sh runs the normal path through
+# the real stages.
 . "$(dirname "$0")/../lib.sh"
 
 NOW=2026-11-28T10:00:00+08:00
