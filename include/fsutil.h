@@ -47,7 +47,7 @@ int commit_file_noreplace(const char *path, const void *buf, size_t len,
 int fs_fsync_dir(const char *path);
 /* fs_fsync_parent - fsync the directory containing PATH */
 int fs_fsync_parent(const char *path);
-/* fs_mkdirs - mkdir -p with MODE; existing dirs are fine */
+/* fs_mkdirs - mkdir -p; new dirs get exactly MODE, existing ones stay */
 int fs_mkdirs(const char *path, mode_t mode);
 /* fs_rename_durable - rename, then fsync both parent directories */
 int fs_rename_durable(const char *from, const char *to);
@@ -67,6 +67,13 @@ int fs_is_dir(const char *path);
  * followed), subdirectories recursively; every file and directory fsynced.
  */
 int fs_copy_tree(const char *from, const char *to);
+/*
+ * fs_private_tree - take group and other permissions away from every
+ * directory and regular file of a tree (links are never followed): a
+ * claimed dossier is personal data, private under HOME whatever modes
+ * the operator's folder had.
+ */
+int fs_private_tree(const char *path);
 /* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
 int fs_remove_tree(const char *path);
 /* fs_sweep_temp - remove FS_TEMP_PREFIX files left in DIR by a crash */

@@ -32,7 +32,8 @@ int attachment_name_valid(const char *name);
 
 /* spool_init - create HOME's directories (private; out/ group-readable) */
 int spool_init(const struct config *cfg);
-/* spool_locate - find dossier ID; its directory into DIR */
+/* spool_locate - find dossier ID; its directory into DIR (swept of dead
+ * writers' temp files) */
 enum spool_place spool_locate(const struct config *cfg, const char *id,
     char *dir, size_t size);
 /* spool_state_path - DIR/STAGE.xml (or DIR/claim for stage "claim") */
@@ -59,8 +60,25 @@ int spool_finish(const struct config *cfg, const char *id,
  */
 int quarantine_dir(const struct config *cfg, const char *src,
     const char *base, const char *reason, char *name_out, size_t size);
+/*
+ * spool_sweep - remove the temp files that writers killed mid-commit left
+ * in HOME/spool, each HOME/spool/<id>/, HOME/keys and OUT/{results,
+ * reports,notices,runs}; a live writer's are kept. (spool_locate sweeps
+ * the one dossier directory it finds, wherever it lies.) Called at the start of a run, so a
+ * dossier never carries a partial file on into done/ and out/ never shows
+ * one. Returns the number removed.
+ */
+int spool_sweep(const struct config *cfg);
 /* spool_list - ids of HOME/spool/<id> (unfinished), sorted; free each */
 int spool_list(const struct config *cfg, char ***ids, size_t *n);
+/*
+ * spool_list_notice_pending - ids of rejected dossiers in HOME/quarantine
+ * whose typeset (their notice) has not finished: a run killed between
+ * validate's quarantine and typeset's commit resumes them too. One stat
+ * per quarantined dossier and run.
+ */
+int spool_list_notice_pending(const struct config *cfg, char ***ids,
+    size_t *n);
 
 /* stage_read_id - read the next id line from stdin; 1, 0 at EOF */
 int stage_read_id(char *id, size_t size);

@@ -198,6 +198,9 @@ finish_claim(struct ingest *in, const char *dir, const char *id,
 	struct claim old;
 
 	fs_path(dest, sizeof dest, "%s/%s", in->spool, id);
+	/* the operator's modes do not follow personal data into HOME */
+	if (fs_private_tree(dir) == -1)
+		log_warn("%s: cannot make the claimed files private", id);
 	place = id_place(in->cfg, id);
 	if (place == NULL) {
 		if (rename_noreplace(dir, dest) == 0)
@@ -807,6 +810,16 @@ resume(struct ingest *in)
 	if (n > 0)
 		log_info("resumed %zu unfinished dossier(s)", n);
 	free(ids);
+	/* rejected ones in quarantine still owed their notice */
+	if (spool_list_notice_pending(in->cfg, &ids, &n) == -1)
+		fatal("%s/quarantine", in->cfg->home);
+	for (size_t i = 0; i < n; i++) {
+		stage_emit(ids[i]);
+		free(ids[i]);
+	}
+	if (n > 0)
+		log_info("resumed %zu rejected dossier(s) owed a notice", n);
+	free(ids);
 }
 
 /* lock_ingest - one ingest per HOME; exits 75 when another holds it */
@@ -833,14 +846,12 @@ lock_ingest(const struct ingest *in)
 static void
 run_ingest(struct ingest *in)
 {
-	char runs[4096];
-
 	if (spool_init(in->cfg) == -1)
 		fatal("%s", in->cfg->home);
 	lock_ingest(in);
 	recover_all(in);
-	fs_sweep_temp(in->spool);
-	fs_sweep_temp(fs_path(runs, sizeof runs, "%s/runs", in->cfg->out));
+	if (spool_sweep(in->cfg) > 0)
+		log_info("removed temp files of a run killed mid-write");
 	resume(in);
 	scan_inbox(in);
 	log_info("claimed %d folder(s), %d waiting", in->claimed,

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -78,6 +80,12 @@ commit_begin(struct commit *c, const char *path, mode_t mode)
 		c->fd = openat(c->dirfd, c->temp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (c->fd != -1) {
+			/*
+			 * The lock says "my writer lives" to fs_sweep_temp;
+			 * the kernel drops it the moment the writer dies,
+			 * even before its pid is reaped.
+			 */
+			flock(c->fd, LOCK_EX | LOCK_NB);
 			/* the exact mode, whatever the umask: out/ is 0640 */
 			if (fchmod(c->fd, mode) == -1) {
 				c->failed = 1;
@@ -278,7 +286,7 @@ fs_fsync_parent(const char *path)
 	return fs_fsync_dir(dir);
 }
 
-/* fs_mkdirs - mkdir -p with MODE; existing dirs are fine */
+/* fs_mkdirs - mkdir -p; new dirs get exactly MODE, existing ones stay */
 int
 fs_mkdirs(const char *path, mode_t mode)
 {
@@ -294,17 +302,19 @@ fs_mkdirs(const char *path, mode_t mode)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) == -1 && errno != EEXIST)
+		if (mkdir(buf, mode) == 0)
+			chmod(buf, mode);       /* exact, whatever the umask */
+		else if (errno != EEXIST)
 			return -1;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) == -1) {
-		if (errno != EEXIST)
-			return -1;
-		if (!fs_is_dir(buf)) {
-			errno = ENOTDIR;
-			return -1;
-		}
+	if (mkdir(buf, mode) == 0)
+		return chmod(buf, mode);
+	if (errno != EEXIST)
+		return -1;
+	if (!fs_is_dir(buf)) {
+		errno = ENOTDIR;
+		return -1;
 	}
 	return 0;
 }
@@ -531,6 +541,39 @@ fs_copy_tree(const char *from, const char *to)
 	return rc;
 }
 
+/* fs_private_tree - chmod go-rwx through a tree, links never followed */
+int
+fs_private_tree(const char *path)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *dir;
+	int rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (S_ISLNK(st.st_mode) || !(S_ISDIR(st.st_mode) ||
+	    S_ISREG(st.st_mode)))
+		return 0;
+	if ((st.st_mode & 077) != 0 && chmod(path, st.st_mode & 0700) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		char sub[4096];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path,
+		    de->d_name) >= sizeof sub || fs_private_tree(sub) == -1)
+			rc = -1;
+	}
+	closedir(dir);
+	return rc;
+}
+
 /* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
 int
 fs_remove_tree(const char *path)
@@ -563,6 +606,56 @@ fs_remove_tree(const char *path)
 	return rmdir(path);
 }
 
+/* pid_alive - PID runs (a zombie, killed but not yet reaped, does not) */
+static int
+pid_alive(long pid)
+{
+	char path[64], buf[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill((pid_t)pid, 0) == -1)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return !(paren != NULL && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
+/*
+ * temp_writer_gone - is the writer of temp file NAME (in DIR) gone? Its
+ * flock is held while it lives. A free lock alone could be a writer
+ * between its open and its flock, so the file must also be older than a
+ * second or its pid be gone (a killed process keeps its pid, as a
+ * zombie, until it is reaped, but not its locks).
+ */
+static int
+temp_writer_gone(int dir, const char *name, long pid)
+{
+	struct stat st;
+	int fd, locked;
+
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	locked = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	if (locked || fstat(fd, &st) == -1) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	if (!pid_alive(pid))
+		return 1;
+	return time(NULL) - st.st_mtime >= 1;
+}
+
 /* fs_sweep_temp - remove temp files of writers that are gone */
 int
 fs_sweep_temp(const char *path)
@@ -584,10 +677,8 @@ fs_sweep_temp(const char *path)
 		pid = strtol(de->d_name + plen, &end, 10);
 		if (end == de->d_name + plen || *end != '-')
 			continue;
-		if (pid > 0 && pid != (long)getpid() &&
-		    kill((pid_t)pid, 0) == 0)
-			continue;       /* its writer is alive */
-		if (pid == (long)getpid())
+		if (pid == (long)getpid() ||
+		    !temp_writer_gone(dirfd(dir), de->d_name, pid))
 			continue;
 		if (unlinkat(dirfd(dir), de->d_name, 0) == 0)
 			removed++;

@@ -133,7 +133,7 @@ scan_result_save(const struct scan_result *sr, const char *path)
 {
 	struct commit c;
 
-	if (commit_begin(&c, path, 0640) == -1)
+	if (commit_begin(&c, path, 0600) == -1)
 		return -1;
 	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<decode xmlns=\"%s\">\n", SCAN_NS);

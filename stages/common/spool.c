@@ -82,6 +82,19 @@ spool_init(const struct config *cfg)
 	return 0;
 }
 
+/* sweep_count - fs_sweep_temp, errors only logged: sweeping is cleanup */
+static int
+sweep_count(const char *dir)
+{
+	int n = fs_sweep_temp(dir);
+
+	if (n == -1) {
+		log_warn("%s: cannot sweep temp files", dir);
+		return 0;
+	}
+	return n;
+}
+
 /* spool_locate - find dossier ID; its directory into DIR */
 enum spool_place
 spool_locate(const struct config *cfg, const char *id, char *dir,
@@ -95,8 +108,16 @@ spool_locate(const struct config *cfg, const char *id, char *dir,
 		return SPOOL_NONE;
 	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
 		fs_path(dir, size, "%s/%s/%s", cfg->home, places[i].name, id);
-		if (fs_is_dir(dir))
+		if (fs_is_dir(dir)) {
+			/*
+			 * A stage killed mid-commit left a temp file here;
+			 * the stage now about to work on this dossier sweeps
+			 * it, so none travels on with the dossier (writers
+			 * that live hold their temp's lock: kept).
+			 */
+			sweep_count(dir);
 			return places[i].place;
+		}
 	}
 	dir[0] = '\0';
 	return SPOOL_NONE;
@@ -204,6 +225,42 @@ quarantine_dir(const struct config *cfg, const char *src, const char *base,
 	return fs_rename_durable(src, dest);
 }
 
+/* spool_sweep - remove temp files of writers killed mid-commit */
+int
+spool_sweep(const struct config *cfg)
+{
+	static const char *out_dirs[] = { "results", "reports", "notices",
+	                                   "runs" };
+	static const char *home_dirs[] = { "keys", "keys/trusted" };
+	char path[4096];
+	struct dirent *de;
+	DIR *dir;
+	int removed = 0;
+
+	for (size_t i = 0; i < sizeof home_dirs / sizeof *home_dirs; i++)
+		removed += sweep_count(fs_path(path, sizeof path, "%s/%s",
+		    cfg->home, home_dirs[i]));
+
+	fs_path(path, sizeof path, "%s/spool", cfg->home);
+	removed += sweep_count(path);
+	if ((dir = opendir(path)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			char sub[4096];
+
+			if (!id_valid(de->d_name))
+				continue;
+			fs_path(sub, sizeof sub, "%s/%s", path, de->d_name);
+			if (fs_is_dir(sub))
+				removed += sweep_count(sub);
+		}
+		closedir(dir);
+	}
+	for (size_t i = 0; i < sizeof out_dirs / sizeof *out_dirs; i++)
+		removed += sweep_count(fs_path(path, sizeof path, "%s/%s",
+		    cfg->out, out_dirs[i]));
+	return removed;
+}
+
 /* compare_ids - qsort by byte order */
 static int
 compare_ids(const void *a, const void *b)
@@ -211,9 +268,13 @@ compare_ids(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* spool_list - ids of HOME/spool/<id>, sorted */
-int
-spool_list(const struct config *cfg, char ***ids, size_t *n)
+/*
+ * list_ids - sorted ids of the directories HOME/<place>/<id> for which
+ * WANTED(dir) is true (NULL: all).
+ */
+static int
+list_ids(const struct config *cfg, const char *place,
+    int (*wanted)(const char *dir), char ***ids, size_t *n)
 {
 	char path[4096];
 	struct dirent *de;
@@ -222,7 +283,7 @@ spool_list(const struct config *cfg, char ***ids, size_t *n)
 
 	*ids = NULL;
 	*n = 0;
-	dir = opendir(fs_path(path, sizeof path, "%s/spool", cfg->home));
+	dir = opendir(fs_path(path, sizeof path, "%s/%s", cfg->home, place));
 	if (dir == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(dir)) != NULL) {
@@ -231,7 +292,7 @@ spool_list(const struct config *cfg, char ***ids, size_t *n)
 		if (!id_valid(de->d_name))
 			continue;
 		if (!fs_is_dir(fs_path(sub, sizeof sub, "%s/%s", path,
-		    de->d_name)))
+		    de->d_name)) || (wanted != NULL && !wanted(sub)))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -247,6 +308,28 @@ spool_list(const struct config *cfg, char ***ids, size_t *n)
 	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(*ids, *n, sizeof **ids, compare_ids);
 	return 0;
+}
+
+/* spool_list - ids of HOME/spool/<id>, sorted */
+int
+spool_list(const struct config *cfg, char ***ids, size_t *n)
+{
+	return list_ids(cfg, "spool", NULL, ids, n);
+}
+
+/* notice_pending - a rejected dossier whose typeset has not finished */
+static int
+notice_pending(const char *dir)
+{
+	return !spool_has_state(dir, "typeset") &&
+	    (spool_has_state(dir, "validate") || spool_has_state(dir, "check"));
+}
+
+/* spool_list_notice_pending - quarantined ids still owed their notice */
+int
+spool_list_notice_pending(const struct config *cfg, char ***ids, size_t *n)
+{
+	return list_ids(cfg, "quarantine", notice_pending, ids, n);
 }
 
 /* stage_read_id - read the next id line from stdin; 1, 0 at EOF */

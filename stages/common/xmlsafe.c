@@ -410,18 +410,59 @@ xml_attr(xmlNodePtr node, const char *name, char *buf, size_t size)
 	return 1;
 }
 
-/* xml_escape_write - append S escaped for XML text and attributes */
-int
-xml_escape_write(struct commit *c, const char *s)
+/*
+ * utf8_sequence - length of the well-formed UTF-8 sequence at S that XML
+ * 1.0 allows (no surrogates, no U+FFFE/U+FFFF, no overlong forms), or 0.
+ */
+static size_t
+utf8_sequence(const unsigned char *s)
 {
-	const char *run = s;
+	unsigned long cp;
+	size_t len;
 
-	for (; *s; s++) {
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		cp = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		cp = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+	    cp == 0xFFFE || cp == 0xFFFF)
+		return 0;
+	return len;
+}
+
+/*
+ * xml_escape_write - append S escaped for XML text and attributes. Bytes
+ * XML cannot carry (control characters, invalid UTF-8, such as a folder
+ * name typed in another encoding) are written visibly as \xHH, so that
+ * the document stays well-formed and nothing is silently dropped.
+ */
+int
+xml_escape_write(struct commit *c, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *run = s;
+
+	while (*s) {
 		const char *rep = NULL;
 		char num[8];
-		unsigned char ch = (unsigned char)*s;
+		size_t len = 1;
 
-		switch (ch) {
+		switch (*s) {
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '&': rep = "&amp;"; break;
@@ -431,19 +472,23 @@ xml_escape_write(struct commit *c, const char *s)
 		case '\r': rep = "&#13;"; break;
 		case '\t': rep = "&#9;"; break;
 		default:
-			if (ch < 0x20) {
-				/* not representable in XML 1.0: visible */
-				snprintf(num, sizeof num, "\\x%02X", ch);
+			len = *s < 0x20 ? 0 : utf8_sequence(s);
+			if (len == 0) {
+				snprintf(num, sizeof num, "\\x%02X", *s);
 				rep = num;
+				len = 1;
 			}
 		}
-		if (rep == NULL)
+		if (rep == NULL) {
+			s += len;
 			continue;
+		}
 		if (s > run && commit_write(c, run, (size_t)(s - run)) == -1)
 			return -1;
 		if (commit_write(c, rep, strlen(rep)) == -1)
 			return -1;
-		run = s + 1;
+		s += len;
+		run = s;
 	}
 	if (s > run)
 		return commit_write(c, run, (size_t)(s - run));

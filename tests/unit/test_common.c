@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,14 +74,79 @@ test_commit(void)
 	CHECK(commit_file(path, "x", 1, 0600) == 0, "fake crashed temp");
 	CHECK(fs_sweep_temp(tmpdir) == 1 && !fs_exists(path),
 	    "sweep removes a dead writer's temp file");
+	/* a writer holds its temp file's lock while it lives */
 	snprintf(path, sizeof path, "%s/.tmp-1-1", tmpdir);
-	CHECK(commit_file(path, "x", 1, 0600) == 0, "fake live temp (pid 1)");
+	CHECK(commit_file(path, "x", 1, 0600) == 0, "fake temp of pid 1");
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	utimensat(AT_FDCWD, path, old, 0);
+	int held = open(path, O_RDONLY);
+	CHECK(held != -1 && flock(held, LOCK_EX) == 0, "lock it as a writer");
 	CHECK(fs_sweep_temp(tmpdir) == 0 && fs_exists(path),
-	    "sweep keeps a live writer's temp file");
+	    "sweep keeps a temp file whose writer holds the lock");
+	close(held);
+	CHECK(fs_sweep_temp(tmpdir) == 1 && !fs_exists(path),
+	    "lock free and old: its writer died (even if the pid lives on)");
+	snprintf(path, sizeof path, "%s/.tmp-1-2", tmpdir);
+	CHECK(commit_file(path, "x", 1, 0600) == 0, "a fresh temp of pid 1");
+	CHECK(fs_sweep_temp(tmpdir) == 0 && fs_exists(path),
+	    "lock free but fresh and the pid lives: maybe not locked yet, kept");
 	unlink(path);
 	CHECK(errno_is_transient(ENOSPC) && exit_for_errno(ENOSPC) ==
 	    EX_TEMPFAIL && exit_for_errno(EINVAL) == EX_SOFTWARE,
 	    "retry-or-reject: ENOSPC retries, EINVAL is a bug");
+}
+
+/* test_tree_modes - new dirs get their exact mode; claimed trees private */
+static void
+test_tree_modes(void)
+{
+	char path[4096], file[4200], link[4200];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/out/courier/2026-11-28", tmpdir);
+	CHECK(fs_mkdirs(path, 0750) == 0 && stat(path, &st) == 0 &&
+	    (st.st_mode & 0777) == 0750, "fs_mkdirs: 0750 despite umask 077");
+	snprintf(path, sizeof path, "%s/claimed", tmpdir);
+	mkdir(path, 0755);
+	chmod(path, 0755);
+	snprintf(file, sizeof file, "%s/id.png", path);
+	commit_file(file, "x", 1, 0644);
+	snprintf(link, sizeof link, "%s/link", path);
+	CHECK(symlink("/etc/hostname", link) == 0, "a link in the tree");
+	CHECK(fs_private_tree(path) == 0, "fs_private_tree");
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700,
+	    "claimed directory becomes 0700");
+	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "claimed file becomes 0600");
+	CHECK(stat("/etc/hostname", &st) != 0 || (st.st_mode & 044) != 0,
+	    "the link's target is not touched");
+}
+
+/* test_sweep - a killed writer's temp files leave the spool and out/ */
+static void
+test_sweep(void)
+{
+	char home[1024], path[4200];
+	struct config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(home, sizeof home, "%s/sweephome", tmpdir);
+	snprintf(cfg.home, sizeof cfg.home, "%s", home);
+	snprintf(cfg.inbox, sizeof cfg.inbox, "%s/inbox", home);
+	snprintf(cfg.out, sizeof cfg.out, "%s/out", home);
+	CHECK(spool_init(&cfg) == 0, "spool_init");
+	snprintf(path, sizeof path, "%s/spool/A20261127000123", home);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/spool/A20261127000123/.tmp-999999998-1",
+	    home);
+	commit_file(path, "partial", 7, 0600);
+	snprintf(path, sizeof path, "%s/out/reports/.tmp-999999998-2", home);
+	commit_file(path, "partial", 7, 0600);
+	snprintf(path, sizeof path, "%s/out/results/.tmp-1-3", home);
+	commit_file(path, "live", 4, 0600);
+	CHECK(spool_sweep(&cfg) == 2, "spool_sweep removes the dead writer's two");
+	CHECK(fs_exists(path), "... and keeps a live writer's (pid 1)");
+	unlink(path);
 }
 
 /* test_dates - calendar arithmetic and ISO 8601 */
@@ -214,6 +280,13 @@ test_result(void)
 	CHECK_STR(back.reasons[0].field, "graduation-date", "reason field");
 	CHECK(back.nqrs == 1 && strcmp(back.qrs[0].status, "foreign") == 0,
 	    "qr element");
+
+	/* a folder name in another encoding: visible, and still XML */
+	snprintf(r.folder, sizeof r.folder, "bad\xFF\xFEutf8 \xE4\xB8\xAD\x01");
+	CHECK(result_save(&r, path) == 0 && result_load(&back, path) == 0,
+	    "a result naming a non-UTF-8 folder stays well-formed");
+	CHECK_STR(back.folder, "bad\\xFF\\xFEutf8 \xE4\xB8\xAD\\x01",
+	    "invalid bytes and controls shown as \\xHH, UTF-8 kept");
 }
 
 /* test_xml - unsafe documents are refused before anything expands */
@@ -258,6 +331,8 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 70;
 	test_commit();
+	test_tree_modes();
+	test_sweep();
 	test_dates();
 	test_ids();
 	test_config();
