@@ -473,7 +473,11 @@ cmd_status() {
 		grep -q '<held>' -- "$dir" || continue
 		id=${dir##*/}
 		id=${id%.xml}
-		line=$(sed -n 's:.*<held>\(.*\)</held>.*:\1:p' -- "$dir" | head -n 1)
+		# our result writer keeps <held> on one line, escaped
+		line=$(sed -n 's:.*<held>\(.*\)</held>.*:\1:p' -- "$dir" | head -n 1 |
+			sed -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' \
+				-e "s/&apos;/'/g" -e 's/&#1[03];/ /g' -e 's/&#9;/ /g' \
+				-e 's/&amp;/\&/g')
 		newest=$(mtime "$dir")
 		rows+=("$(printf '%012d\t  %-20s %s' "$newest" "$id" "$line")")
 	done
