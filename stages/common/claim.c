@@ -14,6 +14,7 @@
 
 #include "claim.h"
 #include "fsutil.h"
+#include "text.h"
 
 #define CLAIM_MAX_BYTES 65536
 
@@ -55,19 +56,6 @@ claim_save(const char *dossier_dir, const struct claim *c)
 	return commit_end(&cm);
 }
 
-/* hex_value - value of one hex digit, or -1 */
-static int
-hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* decode_value - percent-decode SRC (LEN bytes) into DST; -1 if too long */
 static int
 decode_value(const char *src, size_t len, char *dst, size_t size)
@@ -77,9 +65,9 @@ decode_value(const char *src, size_t len, char *dst, size_t size)
 	for (size_t i = 0; i < len; i++) {
 		int ch = (unsigned char)src[i];
 
-		if (ch == '%' && i + 2 < len && hex_value(src[i + 1]) >= 0 &&
-		    hex_value(src[i + 2]) >= 0) {
-			ch = hex_value(src[i + 1]) * 16 + hex_value(src[i + 2]);
+		if (ch == '%' && i + 2 < len && hex_digit(src[i + 1]) >= 0 &&
+		    hex_digit(src[i + 2]) >= 0) {
+			ch = hex_digit(src[i + 1]) * 16 + hex_digit(src[i + 2]);
 			i += 2;
 		}
 		if (out + 1 >= size)

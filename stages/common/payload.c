@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "payload.h"
+#include "text.h"
 #include "timeutil.h"
 
 #define SIGN_CONTEXT "credpipe:1"
@@ -42,19 +43,6 @@ hex_encode(const unsigned char *in, size_t size, char *out)
 	out[2 * size] = '\0';
 }
 
-/* hex_value - value of one hex digit, or -1 */
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* hex_decode32 - exactly 64 hex digits (then optionally "\n") to 32 bytes */
 static int
 hex_decode32(const char *text, size_t len, unsigned char out[32])
@@ -64,8 +52,8 @@ hex_decode32(const char *text, size_t len, unsigned char out[32])
 	if (len != 64)
 		return -1;
 	for (int i = 0; i < 32; i++) {
-		int hi = hex_value((unsigned char)text[2 * i]);
-		int lo = hex_value((unsigned char)text[2 * i + 1]);
+		int hi = hex_digit((unsigned char)text[2 * i]);
+		int lo = hex_digit((unsigned char)text[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
@@ -402,48 +390,6 @@ payload_build(const struct signing_key *key, const char *verify_url,
 	return 0;
 }
 
-/* utf8_valid - well-formed UTF-8 (no overlongs, no surrogates) */
-static int
-utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		unsigned int cp;
-		int n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + (size_t)n >= len)
-			return 0;
-		for (int k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-		    || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		i += (size_t)n + 1;
-	}
-	return 1;
-}
-
 /*
  * decode_value - percent-decode [S, S+LEN) into OUT (SIZE bytes with the
  * NUL): only unreserved characters and %XX are allowed, the result must be
@@ -461,8 +407,8 @@ decode_value(const unsigned char *s, size_t len, char *out, size_t size)
 			int hi, lo;
 			if (i + 2 >= len)
 				return -1;
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (unsigned char)(hi << 4 | lo);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "qrscan.h"
 #include "scanresult.h"
+#include "text.h"
 #include "xmlsafe.h"
 
 #define SCAN_NS "urn:credpipe:decode:1"
@@ -34,30 +35,11 @@
 static size_t
 utf8_length(const unsigned char *p, size_t n)
 {
-	unsigned cp;
 	size_t len;
+	long cp = utf8_decode(p, n, &len);
 
-	if (p[0] >= 0x20 && p[0] < 0x7f)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF, C1 controls */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp < 0xa0))
+	/* controls (C0, DEL, C1) are not printable */
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 		return 0;
 	return len;
 }
@@ -162,19 +144,6 @@ scan_result_save(const struct scan_result *sr, const char *path)
 	return commit_end(&c);
 }
 
-/* hex_value - one hex digit, or -1 */
-static int
-hex_value(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* load_code - a <code> element into SC; 0 or -1 (malformed) */
 static int
 load_code(xmlNodePtr n, struct scan_code *sc)
@@ -192,7 +161,7 @@ load_code(xmlNodePtr n, struct scan_code *sc)
 		return -1;
 	}
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			xmlFree(hex);

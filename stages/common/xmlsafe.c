@@ -21,6 +21,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "text.h"
 #include "xmlsafe.h"
 
 struct parse_state {
@@ -412,37 +413,16 @@ xml_attr(xmlNodePtr node, const char *name, char *buf, size_t size)
 
 /*
  * utf8_sequence - length of the well-formed UTF-8 sequence at S that XML
- * 1.0 allows (no surrogates, no U+FFFE/U+FFFF, no overlong forms), or 0.
+ * 1.0 allows (not U+FFFE or U+FFFF), or 0.
  */
 static size_t
 utf8_sequence(const unsigned char *s)
 {
-	unsigned long cp;
 	size_t len;
+	/* a NUL is no continuation byte: reading stops at the end */
+	long cp = utf8_decode(s, 4, &len);
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-	    cp == 0xFFFE || cp == 0xFFFF)
-		return 0;
-	return len;
+	return cp < 0 || cp == 0xFFFE || cp == 0xFFFF ? 0 : len;
 }
 
 /*

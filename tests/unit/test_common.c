@@ -13,6 +13,7 @@
 #include "log.h"
 #include "result.h"
 #include "spool.h"
+#include "text.h"
 #include "timeutil.h"
 #include "xmlsafe.h"
 #include "unit.h"
@@ -147,6 +148,40 @@ test_sweep(void)
 	CHECK(spool_sweep(&cfg) == 2, "spool_sweep removes the dead writer's two");
 	CHECK(fs_exists(path), "... and keeps a live writer's (pid 1)");
 	unlink(path);
+}
+
+/* test_text - the one UTF-8 decoder, table-driven */
+static void
+test_text(void)
+{
+	static const struct { const char *name, *bytes; long cp; size_t len; }
+	    t[] = {
+		{ "ASCII", "A", 'A', 1 },
+		{ "two bytes", "\xC3\xA9", 0xE9, 2 },
+		{ "CJK", "\xE4\xB8\xAD", 0x4E2D, 3 },
+		{ "outside the BMP", "\xF0\xA0\xAE\xB7", 0x20BB7, 4 },
+		{ "overlong", "\xC0\xAF", -1, 1 },
+		{ "overlong three", "\xE0\x80\xAF", -1, 3 },
+		{ "surrogate", "\xED\xA0\x80", -1, 3 },
+		{ "beyond U+10FFFF", "\xF4\x90\x80\x80", -1, 4 },
+		{ "lone continuation", "\x80", -1, 1 },
+		{ "truncated", "\xE4\xB8", -1, 2 },
+		{ "GBK bytes", "\xD6\xD0", -1, 1 },
+	};
+	size_t len;
+
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		long cp = utf8_decode((const unsigned char *)t[i].bytes,
+		    strlen(t[i].bytes), &len);
+		CHECK(cp == t[i].cp && len == t[i].len,
+		    "utf8_decode %s: U+%lX, %zu bytes", t[i].name, cp, len);
+	}
+	CHECK(utf8_valid((const unsigned char *)"张伟 ZHANG", 10),
+	    "utf8_valid on Chinese and ASCII");
+	CHECK(!utf8_valid((const unsigned char *)"\xD5\xC5", 2),
+	    "utf8_valid refuses GBK");
+	CHECK(hex_digit('7') == 7 && hex_digit('b') == 11 &&
+	    hex_digit('F') == 15 && hex_digit('g') == -1, "hex digits");
 }
 
 /* test_dates - calendar arithmetic and ISO 8601 */
@@ -333,6 +368,7 @@ main(void)
 	test_commit();
 	test_tree_modes();
 	test_sweep();
+	test_text();
 	test_dates();
 	test_ids();
 	test_config();
