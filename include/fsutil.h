@@ -76,6 +76,16 @@ int fs_copy_tree(const char *from, const char *to);
 int fs_private_tree(const char *path);
 /* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
 int fs_remove_tree(const char *path);
+/*
+ * fs_list - the names in directory PATH (not "." and "..") that KEEP
+ * accepts (NULL: all), sorted in byte order, into a malloc'd array; free
+ * it with fs_list_free. 0, or -1/errno (ENOENT when PATH is missing).
+ */
+typedef int (*fs_list_keep)(const char *dir, const char *name, void *ctx);
+int fs_list(const char *path, fs_list_keep keep, void *ctx, char ***names,
+    size_t *n);
+/* fs_list_free - release what fs_list returned */
+void fs_list_free(char **names, size_t n);
 /* fs_sweep_temp - remove FS_TEMP_PREFIX files left in DIR by a crash */
 int fs_sweep_temp(const char *dir);
 /* fs_path - snprintf into BUF, fatal on truncation (paths never truncate) */

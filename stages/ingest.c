@@ -305,53 +305,6 @@ recover_claim(struct ingest *in, const char *unique)
 	return finish_claim(in, dir, id, &c);
 }
 
-/* compare_names - qsort strings by byte order */
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* list_dir - names in DIR (without . and ..), byte order; free each */
-static int
-list_dir(const char *path, char ***names, size_t *n)
-{
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *dir;
-
-	*names = NULL;
-	*n = 0;
-	if ((dir = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(*names, cap * sizeof **names);
-			if (grown == NULL)
-				fatal("list_dir");
-			*names = grown;
-		}
-		if (((*names)[(*n)++] = strdup(de->d_name)) == NULL)
-			fatal("list_dir");
-	}
-	closedir(dir);
-	if (*n > 1)      /* qsort(NULL, 0, ...) is undefined */
-		qsort(*names, *n, sizeof **names, compare_names);
-	return 0;
-}
-
-/* free_names - release a list_dir list */
-static void
-free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* recover_all - recover every claim directory left in HOME/spool */
 static void
 recover_all(struct ingest *in)
@@ -359,7 +312,7 @@ recover_all(struct ingest *in)
 	size_t plen = strlen(CLAIM_PREFIX), n;
 	char **names;
 
-	if (list_dir(in->spool, &names, &n) == -1)
+	if (fs_list(in->spool, NULL, NULL, &names, &n) == -1)
 		fatal("%s", in->spool);
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(names[i], CLAIM_PREFIX, plen) != 0)
@@ -368,7 +321,7 @@ recover_all(struct ingest *in)
 			fatal("recovering %s", names[i]);
 		log_info("%s: recovered an unfinished claim", names[i] + plen);
 	}
-	free_names(names, n);
+	fs_list_free(names, n);
 }
 
 /* newest_mtime - newest mtime of anything below PATH (no link followed) */
@@ -379,7 +332,7 @@ newest_mtime(const char *path, int depth, struct folder *f)
 	struct stat st;
 	size_t n;
 
-	if (list_dir(path, &names, &n) == -1)
+	if (fs_list(path, NULL, NULL, &names, &n) == -1)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, names[i]) >=
@@ -391,7 +344,7 @@ newest_mtime(const char *path, int depth, struct folder *f)
 		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
 			newest_mtime(sub, depth + 1, f);
 	}
-	free_names(names, n);
+	fs_list_free(names, n);
 }
 
 /* in_dossier_ns - NODE is an element in the dossier namespace */
@@ -734,11 +687,11 @@ scan_inbox(struct ingest *in)
 	char **names;
 	size_t n;
 
-	if (list_dir(in->cfg->inbox, &names, &n) == -1)
+	if (fs_list(in->cfg->inbox, NULL, NULL, &names, &n) == -1)
 		fatal("%s", in->cfg->inbox);
 	for (size_t i = 0; i < n; i++)
 		consider(in, names[i]);
-	free_names(names, n);
+	fs_list_free(names, n);
 }
 
 /*
@@ -752,7 +705,7 @@ list_inbox(struct ingest *in)
 	struct folder f;
 	size_t n;
 
-	if (list_dir(in->cfg->inbox, &names, &n) == -1) {
+	if (fs_list(in->cfg->inbox, NULL, NULL, &names, &n) == -1) {
 		if (errno == ENOENT)
 			return;
 		fatal("%s", in->cfg->inbox);
@@ -762,7 +715,7 @@ list_inbox(struct ingest *in)
 		printf("%s\t%lld\t%s\t%s%c", verdict_names[v],
 		    (long long)f.newest, why, names[i], '\0');
 	}
-	free_names(names, n);
+	fs_list_free(names, n);
 	if (fflush(stdout) == EOF)
 		fatal("stdout");
 }

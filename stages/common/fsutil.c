@@ -541,6 +541,68 @@ fs_copy_tree(const char *from, const char *to)
 	return rc;
 }
 
+/* compare_names - qsort strings in byte order */
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* fs_list - the accepted names of a directory, in byte order */
+int
+fs_list(const char *path, fs_list_keep keep, void *ctx, char ***names,
+    size_t *n)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+	int err;
+
+	*names = NULL;
+	*n = 0;
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (keep != NULL && !keep(path, de->d_name, ctx))
+			continue;
+		if (*n == cap) {
+			char **grown;
+
+			cap = cap ? cap * 2 : 64;
+			if ((grown = realloc(*names, cap * sizeof **names)) ==
+			    NULL)
+				goto fail;
+			*names = grown;
+		}
+		if (((*names)[*n] = strdup(de->d_name)) == NULL)
+			goto fail;
+		(*n)++;
+	}
+	closedir(dir);
+	if (*n > 1)     /* qsort(NULL, 0, ...) is undefined */
+		qsort(*names, *n, sizeof **names, compare_names);
+	return 0;
+fail:
+	err = errno;
+	closedir(dir);
+	fs_list_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	errno = err;
+	return -1;
+}
+
+/* fs_list_free - release what fs_list returned */
+void
+fs_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 /* fs_private_tree - chmod go-rwx through a tree, links never followed */
 int
 fs_private_tree(const char *path)

@@ -225,43 +225,34 @@ keys_generate(const char *home, struct signing_key *key)
 	return new_signing(home, key, 1);
 }
 
-/* compare_names - qsort order of trusted key files */
+/* keep_pub - fs_list filter: "<something>.pub", not hidden */
 static int
-compare_names(const void *a, const void *b)
+keep_pub(const char *dir, const char *name, void *ctx)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t len = strlen(name);
+
+	(void)dir;
+	(void)ctx;
+	return name[0] != '.' && len >= 5 && strcmp(name + len - 4, ".pub") == 0;
 }
 
 /* keys_load_trusted - every HOME/keys/trusted/<id>.pub */
 int
 keys_load_trusted(const char *home, struct trusted_keys *keys)
 {
-	char dirpath[4096], path[4096], *names[256];
-	size_t nnames = 0;
-	struct dirent *de;
-	DIR *dir;
+	char dirpath[4096], path[4096], **names;
+	size_t nnames;
 
 	memset(keys, 0, sizeof *keys);
 	if (sodium_init() < 0)
 		return -1;
 	fs_path(dirpath, sizeof dirpath, "%s/keys/trusted", home);
-	if ((dir = opendir(dirpath)) == NULL) {
+	if (fs_list(dirpath, keep_pub, NULL, &names, &nnames) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		log_warn("%s", dirpath);
 		return -1;
 	}
-	while ((de = readdir(dir)) != NULL && nnames < 256) {
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 5 ||
-		    strcmp(de->d_name + len - 4, ".pub") != 0)
-			continue;
-		if ((names[nnames] = strdup(de->d_name)) == NULL)
-			break;
-		nnames++;
-	}
-	closedir(dir);
-	qsort(names, nnames, sizeof names[0], compare_names);
 	for (size_t i = 0; i < nnames; i++) {
 		unsigned char pk[32];
 		char *buf;
@@ -288,6 +279,7 @@ keys_load_trusted(const char *home, struct trusted_keys *keys)
 		key_id_of(pk, keys->key_id[keys->n]);
 		keys->n++;
 	}
+	free(names);    /* each name was freed in the loop */
 	return 0;
 }
 

@@ -261,11 +261,22 @@ spool_sweep(const struct config *cfg)
 	return removed;
 }
 
-/* compare_ids - qsort by byte order */
+/* the filter of list_ids: an id-named directory WANTED accepts */
+struct id_filter {
+	int (*wanted)(const char *dir);
+};
+
+/* keep_id_dir - fs_list filter: NAME is a dossier directory wanted */
 static int
-compare_ids(const void *a, const void *b)
+keep_id_dir(const char *dir, const char *name, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct id_filter *f = ctx;
+	char sub[4096];
+
+	if (!id_valid(name))
+		return 0;
+	fs_path(sub, sizeof sub, "%s/%s", dir, name);
+	return fs_is_dir(sub) && (f->wanted == NULL || f->wanted(sub));
 }
 
 /*
@@ -276,37 +287,12 @@ static int
 list_ids(const struct config *cfg, const char *place,
     int (*wanted)(const char *dir), char ***ids, size_t *n)
 {
+	struct id_filter f = { wanted };
 	char path[4096];
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *dir;
 
-	*ids = NULL;
-	*n = 0;
-	dir = opendir(fs_path(path, sizeof path, "%s/%s", cfg->home, place));
-	if (dir == NULL)
+	fs_path(path, sizeof path, "%s/%s", cfg->home, place);
+	if (fs_list(path, keep_id_dir, &f, ids, n) == -1)
 		return errno == ENOENT ? 0 : -1;
-	while ((de = readdir(dir)) != NULL) {
-		char sub[4096];
-
-		if (!id_valid(de->d_name))
-			continue;
-		if (!fs_is_dir(fs_path(sub, sizeof sub, "%s/%s", path,
-		    de->d_name)) || (wanted != NULL && !wanted(sub)))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(*ids, cap * sizeof **ids);
-			if (grown == NULL)
-				fatal("spool_list");
-			*ids = grown;
-		}
-		if (((*ids)[(*n)++] = strdup(de->d_name)) == NULL)
-			fatal("spool_list");
-	}
-	closedir(dir);
-	if (*n > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(*ids, *n, sizeof **ids, compare_ids);
 	return 0;
 }
 
