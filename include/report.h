@@ -142,6 +142,13 @@ enum report_doc { REPORT_ONLINE, REPORT_PAPER, REPORT_CHECK, REPORT_NOTICE };
 int report_printable(const struct pdf_font *font, enum report_doc what,
     const void *fields, char *why, size_t size);
 /*
+ * report_render - as report_write, but the PDF bytes into a malloc'd *BUF
+ * of *LEN bytes (the caller frees and commits them)
+ */
+enum pdf_status report_render(const struct pdf_font *font,
+    enum report_doc what, const void *fields, time_t created,
+    unsigned char **buf, size_t *len, char *why, size_t size);
+/*
  * report_write - one document of kind WHAT (FIELDS points to the matching
  * struct) with FONT, committed to PATH with MODE; CREATED for the file's
  * dates (SOURCE_DATE_EPOCH wins). PDF_OK, PDF_HELD (a character cannot be

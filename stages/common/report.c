@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dossier.h"
+#include "fsutil.h"
 #include "payload.h"
 #include "registry.h"
 #include "report.h"
@@ -872,10 +873,14 @@ report_printable(const struct pdf_font *font, enum report_doc what,
 	return ok;
 }
 
-/* report_write - one document, committed */
+/*
+ * report_render - one document of kind WHAT, rendered into a malloc'd
+ * buffer (*BUF, *LEN) but not written anywhere: the typeset stage renders
+ * on its CPU workers and commits on its I/O threads.
+ */
 enum pdf_status
-report_write(const struct pdf_font *font, enum report_doc what,
-    const void *fields, const char *path, mode_t mode, time_t created,
+report_render(const struct pdf_font *font, enum report_doc what,
+    const void *fields, time_t created, unsigned char **buf, size_t *len,
     char *why, size_t size)
 {
 	static const char *const titles[] = {
@@ -887,6 +892,8 @@ report_write(const struct pdf_font *font, enum report_doc what,
 	enum pdf_status st;
 	int e;
 
+	*buf = NULL;
+	*len = 0;
 	memset(&info, 0, sizeof info);
 	info.title = titles[what];
 	info.author = "credpipe";
@@ -898,11 +905,36 @@ report_write(const struct pdf_font *font, enum report_doc what,
 		return PDF_ERROR;
 	}
 	draw(doc, what, fields);
-	st = pdf_doc_save(doc, path, mode);
+	st = pdf_doc_render(doc, buf, len);
 	e = errno;
 	if (st != PDF_OK)
 		snprintf(why, size, "%s", pdf_doc_error(doc));
 	pdf_doc_free(doc);
 	errno = e;
 	return st;
+}
+
+/* report_write - one document, rendered and committed */
+enum pdf_status
+report_write(const struct pdf_font *font, enum report_doc what,
+    const void *fields, const char *path, mode_t mode, time_t created,
+    char *why, size_t size)
+{
+	unsigned char *buf;
+	size_t len;
+	enum pdf_status st;
+	int e;
+
+	st = report_render(font, what, fields, created, &buf, &len, why, size);
+	if (st != PDF_OK)
+		return st;
+	if (commit_file(path, buf, len, mode) < 0) {
+		e = errno;
+		snprintf(why, size, "%s: %s", path, strerror(e));
+		free(buf);
+		errno = e;
+		return PDF_ERROR;
+	}
+	free(buf);
+	return PDF_OK;
 }
