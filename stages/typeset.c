@@ -41,6 +41,12 @@
  *	steps: the registry hands back the same code, the PDF is replaced
  *	whole, so one code and one PDF per dossier.
  *
+ *	--jobs render workers lay out and render; one issuer thread issues
+ *	the codes of every dossier waiting in one registry transaction;
+ *	4 x --jobs (16..64) committer threads commit and move, so that
+ *	their fsyncs overlap with rendering. Ids go out as their dossiers
+ *	finish, not necessarily in input order.
+ *
  * FILES
  *	HOME/spool/<id>/check.xml, validate.xml   the decisions read
  *	HOME/spool/<id>/typeset.xml               this stage's commit point
@@ -82,17 +88,99 @@
 #define DEFAULT_VALIDITY 30
 #define PLACEHOLDER_CODE "0000000000000000"
 
+/*
+ * Concurrency. Rendering a document is CPU work (~6 ms); everything else
+ * a dossier costs is waiting for the disk: the registry transaction that
+ * issues its code, then the commits of its PDF, typeset.xml and published
+ * result and the move to done/, each ending in fsyncs. Done one after
+ * the other on one thread, the CPU idles through the fsyncs. So a
+ * dossier goes through three kinds of threads, handed on in queues:
+ *
+ *   render workers (--jobs)  decide what the dossier needs and lay it
+ *                            out; a report to issue goes to the issuer,
+ *                            anything else is rendered into memory;
+ *                            an issued report comes back to be rendered;
+ *   one issuer               issues the codes, paper numbers and
+ *                            extensions of every dossier waiting, in one
+ *                            registry transaction (one WAL fsync);
+ *   committers (4 x --jobs,  commit the PDF, typeset.xml, publish the
+ *   16..64)                  result, move the dossier to done/ and pass
+ *                            the id on; their fsyncs overlap.
+ *
+ * The order of one dossier's steps is the one the single-threaded stage
+ * had, and it is what makes a crash harmless (see issue_prepare and
+ * commit_job): issue committed -> PDF committed -> typeset.xml committed
+ * -> result published -> dossier moved. Several dossiers share a registry
+ * transaction only: each issue in it is keyed by its dossier id under a
+ * UNIQUE constraint and returns what was issued before, so whatever part
+ * of a group a crash let commit, the rerun finds it and issues nothing
+ * twice; nothing of a group is rendered before its COMMIT returned. Ids
+ * go out in the order their dossiers finish. At most INFLIGHT_MAX
+ * dossiers are in the stage at once, and never one id twice.
+ */
+#define COMMITTERS_MIN 16
+#define COMMITTERS_MAX 64
+#define ISSUE_GROUP_MAX 64
+
+enum job_step {
+	STEP_PREPARE,           /* render worker: decide, lay out, render */
+	STEP_ISSUE,             /* issuer: the registry issues its code */
+	STEP_RENDER,            /* render worker: the report, code issued */
+	STEP_COMMIT,            /* committer: PDF, typeset.xml, publish, move */
+	STEP_FINISH,            /* committer: typeset.xml exists: finish_up */
+	STEP_EMIT,              /* committer: nothing more: pass the id on */
+};
+
+/* one dossier on its way through the stage */
+struct job {
+	struct job *next;               /* in its queue */
+	struct job *inflight_next;      /* in the stage's list of jobs */
+	enum job_step step;
+	char id[256];
+	char dir[4096];
+	enum spool_place place;
+	int rc;                         /* exit status of what failed */
+	struct result *r;
+	struct dossier *d;
+	/* a report to issue (issue_prepare .. issue_render) */
+	struct report_fields *fields;
+	struct reg_credential cred;
+	struct reg_report rep;
+	enum report_doc what;
+	int paper, extension;
+	char issued[16], expires[16];
+	/* the rendered PDF, waiting for its commit */
+	unsigned char *pdf;
+	size_t pdf_len;
+	char pdf_path[4096];
+	int crash_after_pdf;            /* an issued report: test crash point */
+};
+
+struct queue {
+	struct job *head, *tail;
+	int n;
+	pthread_cond_t *ready;          /* signalled when a job arrives */
+};
+
 struct typeset {
 	const struct config *cfg;
 	struct pdf_font *font;
 	struct signing_key key;
-	pthread_mutex_t lock;           /* stdin, stdout, status */
+	pthread_mutex_t lock;           /* everything below, stdout */
+	struct queue prepare, render;   /* for the render workers */
+	struct queue issue;             /* for the issuer */
+	struct queue commit;            /* for the committers */
+	pthread_cond_t to_render, to_issue, to_commit;
+	pthread_cond_t room;            /* the reader waits for it */
+	struct job *inflight;           /* every job in the stage */
+	int ninflight, inflight_max;
+	int eof;                        /* stdin ended: no new jobs */
 	int status;                     /* worst exit status so far */
 };
 
 struct worker {
 	struct typeset *ts;
-	struct registry *reg;
+	struct registry *reg;           /* NULL for committers */
 	pthread_t thread;
 };
 
@@ -109,21 +197,19 @@ crash_point(const char *name)
 		raise(SIGKILL);
 }
 
-/* note_status - remember the worst outcome: 70 over 75 over 0 */
+/* note_status - remember the worst outcome: 70 over 75 over 0 (locked) */
 static void
 note_status(struct typeset *ts, int status)
 {
-	pthread_mutex_lock(&ts->lock);
 	if (status == EX_SOFTWARE || ts->status == 0)
 		ts->status = status;
-	pthread_mutex_unlock(&ts->lock);
 }
 
 /* registry_failure - the exit status of a failed registry call */
 static int
-registry_failure(struct worker *w, const char *id, const char *what)
+registry_failure(struct registry *reg, const char *id, const char *what)
 {
-	int st = registry_status(w->reg);
+	int st = registry_status(reg);
 
 	log_warnx("%s: registry: %s failed%s", id, what,
 	    st == EX_TEMPFAIL ? " (busy or disk full: retried next run)" : "");
@@ -151,179 +237,233 @@ find_credential(struct registry *reg, const struct dossier *d,
 
 /* hold - commit R as held with WHY: nothing issued, the dossier waits */
 static int
-hold(struct worker *w, const char *dir, struct result *r, const char *why)
+hold(struct typeset *ts, const char *dir, struct result *r, const char *why)
 {
 	char path[4096];
 
 	snprintf(r->held, sizeof r->held, "held for an operator: %s", why);
 	log_warnx("%s: %s", r->id, r->held);
 	spool_state_path(dir, "typeset", path, sizeof path);
-	if (result_save(r, path) == -1 || result_publish(w->ts->cfg, r) == -1) {
+	if (result_save(r, path) == -1 || result_publish(ts->cfg, r) == -1) {
 		log_warn("%s: cannot commit the held result", r->id);
 		return exit_for_errno(errno);
 	}
 	return 0;
 }
 
-/* write_failure - exit status after report_write failed */
-static int
-write_failure(const char *id, enum pdf_status st, const char *why, int err)
+/*
+ * render_into - render document WHAT of FIELDS into J (its PDF to commit
+ * at PATH): the next step is the commit. A document that cannot show a
+ * character holds the dossier; a failure passes the id on.
+ */
+static void
+render_into(struct typeset *ts, struct job *j, enum report_doc what,
+    const void *fields, const char *path)
 {
-	if (st == PDF_HELD)
-		return 0;
-	log_warnx("%s: PDF: %s", id, why);
-	return exit_for_errno(err);
+	char why[512];
+	enum pdf_status st;
+
+	st = report_render(ts->font, what, fields, ts->cfg->now, &j->pdf,
+	    &j->pdf_len, why, sizeof why);
+	if (st == PDF_HELD) {
+		j->rc = hold(ts, j->dir, j->r, why);
+		j->step = STEP_EMIT;
+		return;
+	}
+	if (st != PDF_OK) {
+		log_warnx("%s: PDF: %s", j->id, why);
+		j->rc = exit_for_errno(errno);
+		j->step = STEP_EMIT;
+		return;
+	}
+	snprintf(j->pdf_path, sizeof j->pdf_path, "%s", path);
+	j->step = STEP_COMMIT;
 }
 
 /*
- * issue_report - verified online-report, extension or paper-certification:
- * reserve in the registry, then write the PDF.
+ * issue_prepare - verified online-report, extension or paper-certification,
+ * before anything is issued: the dates, the credential, and the document
+ * laid out with a placeholder code, so that a character the font cannot
+ * show holds the dossier before anything is issued.
  *
- * The order is what makes it exactly once. The document is first laid
- * out with a placeholder code, so that a character the font cannot show
- * holds the dossier before anything is issued. Then the registry issues
- * (or, on a rerun, hands back) the code or number of THIS dossier: the
- * issue is keyed by the dossier id under a UNIQUE constraint, so a crash
- * anywhere after it and a rerun yield the same code. Only then is the
- * PDF committed (temp file, fsync, rename: a reader sees no PDF or the
- * whole one; a rerun replaces it whole), and after it the caller commits
- * typeset.xml, the stage's commit point.
+ * The order is what makes it exactly once. After this the issuer has the
+ * registry issue (or, on a rerun, hand back) the code or number of THIS
+ * dossier: the issue is keyed by the dossier id under a UNIQUE
+ * constraint, so a crash anywhere after it and a rerun yield the same
+ * code. Only after the issuer's COMMIT is the PDF rendered with it and
+ * committed (temp file, fsync, rename: a reader sees no PDF or the whole
+ * one; a rerun replaces it whole), and after it typeset.xml, the stage's
+ * commit point (commit_job).
  */
-static int
-issue_report(struct worker *w, const char *dir, const struct dossier *d,
-    struct result *r, int *held)
+static void
+issue_prepare(struct worker *w, struct job *j)
 {
 	const struct config *cfg = w->ts->cfg;
-	struct reg_credential cred;
-	struct reg_report rep;
+	const struct dossier *d = j->d;
 	struct report_fields *f;
-	enum report_doc what;
-	char issued[16], expires[16], why[512], path[4096], certno[64];
+	char why[512], certno[64];
 	long validity, day = today(cfg);
-	enum pdf_status st;
-	int rc, paper = strcmp(d->kind, "paper-certification") == 0;
-	int extension = strcmp(d->kind, "extension") == 0;
+	int rc;
 
-	what = paper ? REPORT_PAPER : REPORT_ONLINE;
-	memset(&rep, 0, sizeof rep);
-	date_format(day, issued, sizeof issued);
+	j->paper = strcmp(d->kind, "paper-certification") == 0;
+	j->extension = strcmp(d->kind, "extension") == 0;
+	j->what = j->paper ? REPORT_PAPER : REPORT_ONLINE;
+	j->step = STEP_EMIT;
+	memset(&j->rep, 0, sizeof j->rep);
+	date_format(day, j->issued, sizeof j->issued);
 	validity = atol(d->request.validity_days);
 	if (validity <= 0)
 		validity = DEFAULT_VALIDITY;
-	if (extension) {
-		rc = registry_find_report(w->reg, d->request.report_code, &rep);
-		if (rc != 1)
-			return rc < 0 ? registry_failure(w, d->id, "find report")
-			    : (log_warnx("%s: report to extend not in the "
-			    "registry", d->id), EX_SOFTWARE);
-		snprintf(certno, sizeof certno, "%s", rep.certificate_number);
-		if (r->report_expires[0])
-			snprintf(expires, sizeof expires, "%s",
-			    r->report_expires);
+	if (j->extension) {
+		rc = registry_find_report(w->reg, d->request.report_code,
+		    &j->rep);
+		if (rc != 1) {
+			if (rc < 0)
+				j->rc = registry_failure(w->reg, d->id,
+				    "find report");
+			else {
+				log_warnx("%s: report to extend not in the "
+				    "registry", d->id);
+				j->rc = EX_SOFTWARE;
+			}
+			return;
+		}
+		snprintf(certno, sizeof certno, "%s",
+		    j->rep.certificate_number);
+		if (j->r->report_expires[0])
+			snprintf(j->expires, sizeof j->expires, "%s",
+			    j->r->report_expires);
 		else {
 			long old;
-			if (date_parse_days(rep.expires, &old) < 0 || old < day)
+			if (date_parse_days(j->rep.expires, &old) < 0 ||
+			    old < day)
 				old = day;
-			date_format(old + validity, expires, sizeof expires);
+			date_format(old + validity, j->expires,
+			    sizeof j->expires);
 		}
 	} else {
 		snprintf(certno, sizeof certno, "%s",
 		    d->credential.certificate_number);
-		date_format(day + validity, expires, sizeof expires);
+		date_format(day + validity, j->expires, sizeof j->expires);
 	}
-	rc = find_credential(w->reg, d, certno, &cred);
-	if (rc != 1)
-		return rc < 0 ? registry_failure(w, d->id, "find credential") :
-		    (log_warnx("%s: credential not in the registry", d->id),
-		    EX_SOFTWARE);
-	if ((f = calloc(1, sizeof *f)) == NULL)
-		return EX_TEMPFAIL;
-
-	/* 1. lay out with a placeholder: hold before issuing anything */
-	if (!extension) {
-		snprintf(rep.code, sizeof rep.code, PLACEHOLDER_CODE);
-		snprintf(rep.number, sizeof rep.number, paper ? "P0000000000"
-		    : "");
-		snprintf(rep.expires, sizeof rep.expires, "%s",
-		    paper ? "" : expires);
+	rc = find_credential(w->reg, d, certno, &j->cred);
+	if (rc != 1) {
+		if (rc < 0)
+			j->rc = registry_failure(w->reg, d->id,
+			    "find credential");
+		else {
+			log_warnx("%s: credential not in the registry", d->id);
+			j->rc = EX_SOFTWARE;
+		}
+		return;
+	}
+	if ((f = j->fields = calloc(1, sizeof *f)) == NULL) {
+		j->rc = EX_TEMPFAIL;
+		return;
+	}
+	if (!j->extension) {
+		snprintf(j->rep.code, sizeof j->rep.code, PLACEHOLDER_CODE);
+		snprintf(j->rep.number, sizeof j->rep.number, j->paper ?
+		    "P0000000000" : "");
+		snprintf(j->rep.expires, sizeof j->rep.expires, "%s",
+		    j->paper ? "" : j->expires);
 	} else
-		snprintf(rep.expires, sizeof rep.expires, "%s", expires);
-	snprintf(rep.issued, sizeof rep.issued, "%s", issued);
-	report_fields_fill(f, d, &cred, &rep, NULL, cfg->verify_url);
+		snprintf(j->rep.expires, sizeof j->rep.expires, "%s",
+		    j->expires);
+	snprintf(j->rep.issued, sizeof j->rep.issued, "%s", j->issued);
+	report_fields_fill(f, d, &j->cred, &j->rep, NULL, cfg->verify_url);
 	snprintf(f->payload, sizeof f->payload, "%s", cfg->verify_url);
-	if (!report_printable(w->ts->font, what, f, why, sizeof why)) {
-		free(f);
-		*held = 1;
-		return hold(w, dir, r, why);
+	if (!report_printable(w->ts->font, j->what, f, why, sizeof why)) {
+		j->rc = hold(w->ts, j->dir, j->r, why);
+		return;
 	}
+	j->step = STEP_ISSUE;
+}
 
-	/* 2. the registry: issue, or find what this dossier was issued */
-	if (paper)
-		rc = registry_issue_paper(w->reg, d->id,
-		    cred.certificate_number, issued, &rep);
-	else if (extension)
-		rc = registry_extend(w->reg, d->id, d->request.report_code,
-		    expires) == 0 && registry_find_report(w->reg,
-		    d->request.report_code, &rep) == 1 ? 0 : -1;
+/*
+ * issue_one - the registry part of J, inside the issuer's transaction:
+ * issue, or find what this dossier was issued. 0 or -1 (J->rc set).
+ */
+static int
+issue_one(struct registry *reg, struct job *j)
+{
+	const struct dossier *d = j->d;
+	int rc;
+
+	if (j->paper)
+		rc = registry_issue_paper(reg, d->id,
+		    j->cred.certificate_number, j->issued, &j->rep);
+	else if (j->extension)
+		rc = registry_extend(reg, d->id, d->request.report_code,
+		    j->expires) == 0 && registry_find_report(reg,
+		    d->request.report_code, &j->rep) == 1 ? 0 : -1;
 	else
-		rc = registry_issue_online(w->reg, d->id,
-		    cred.certificate_number, issued, expires, &rep);
+		rc = registry_issue_online(reg, d->id,
+		    j->cred.certificate_number, j->issued, j->expires,
+		    &j->rep);
 	if (rc < 0) {
-		free(f);
-		return registry_failure(w, d->id, paper ? "issue paper report"
-		    : extension ? "extend report" : "issue online report");
+		j->rc = registry_failure(reg, d->id, j->paper ?
+		    "issue paper report" : j->extension ? "extend report" :
+		    "issue online report");
+		return -1;
 	}
-	if (extension)
-		snprintf(rep.issued, sizeof rep.issued, "%s", issued);
-	crash_point("typeset-after-issue");
-
-	/* 3. the PDF, committed whole */
-	if (report_fields_fill(f, d, &cred, &rep, &w->ts->key,
-	    cfg->verify_url) < 0) {
-		free(f);
-		log_warnx("%s: the QR payload does not fit", d->id);
-		return EX_SOFTWARE;
-	}
-	fs_path(path, sizeof path, "%s/reports/%s.pdf", cfg->out, d->id);
-	st = report_write(w->ts->font, what, f, path, PDF_MODE, cfg->now, why,
-	    sizeof why);
-	free(f);
-	if (st == PDF_HELD) {
-		*held = 1;
-		return hold(w, dir, r, why);
-	}
-	if (st != PDF_OK)
-		return write_failure(d->id, st, why, errno);
-	crash_point("typeset-after-pdf");
-	snprintf(r->report_code, sizeof r->report_code, "%s", rep.code);
-	snprintf(r->report_number, sizeof r->report_number, "%s", rep.number);
-	snprintf(r->report_issued, sizeof r->report_issued, "%.10s", rep.issued);
-	snprintf(r->report_expires, sizeof r->report_expires, "%.10s",
-	    paper ? "" : rep.expires);
-	snprintf(r->report_file, sizeof r->report_file, "reports/%s.pdf",
-	    d->id);
+	if (j->extension)
+		snprintf(j->rep.issued, sizeof j->rep.issued, "%s", j->issued);
 	return 0;
 }
 
-/* check_result - the verification result of a verified report-check */
-static int
-check_result(struct worker *w, const char *dir, const struct dossier *d,
-    struct result *r, int *held)
+/* issue_render - the report with the code the registry issued */
+static void
+issue_render(struct worker *w, struct job *j)
 {
 	const struct config *cfg = w->ts->cfg;
+	struct result *r = j->r;
+	char path[4096];
+
+	if (report_fields_fill(j->fields, j->d, &j->cred, &j->rep,
+	    &w->ts->key, cfg->verify_url) < 0) {
+		log_warnx("%s: the QR payload does not fit", j->id);
+		j->rc = EX_SOFTWARE;
+		j->step = STEP_EMIT;
+		return;
+	}
+	fs_path(path, sizeof path, "%s/reports/%s.pdf", cfg->out, j->id);
+	render_into(w->ts, j, j->what, j->fields, path);
+	if (j->step != STEP_COMMIT)
+		return;
+	j->crash_after_pdf = 1;
+	snprintf(r->report_code, sizeof r->report_code, "%s", j->rep.code);
+	snprintf(r->report_number, sizeof r->report_number, "%s",
+	    j->rep.number);
+	snprintf(r->report_issued, sizeof r->report_issued, "%.10s",
+	    j->rep.issued);
+	snprintf(r->report_expires, sizeof r->report_expires, "%.10s",
+	    j->paper ? "" : j->rep.expires);
+	snprintf(r->report_file, sizeof r->report_file, "reports/%s.pdf",
+	    r->id);
+}
+
+/* check_result - the verification result of a verified report-check */
+static void
+check_result(struct worker *w, struct job *j)
+{
+	const struct config *cfg = w->ts->cfg;
+	struct result *r = j->r;
 	struct check_fields *f;
 	struct check_entry *e;
 	struct reg_report rep;
 	struct reg_credential cred;
-	char path[4096], why[512];
-	enum pdf_status st;
+	char path[4096];
 	int i;
 
-	if ((f = calloc(1, sizeof *f)) == NULL)
-		return EX_TEMPFAIL;
+	j->step = STEP_EMIT;
+	if ((f = calloc(1, sizeof *f)) == NULL) {
+		j->rc = EX_TEMPFAIL;
+		return;
+	}
 	snprintf(f->dossier_id, sizeof f->dossier_id, "%s", r->id);
 	snprintf(f->holder_name, sizeof f->holder_name, "%s",
-	    d->applicant.name);
+	    j->d->applicant.name);
 	date_format(today(cfg), f->decided, sizeof f->decided);
 	for (i = 0; i < r->nqrs && f->nentries < REPORT_MAX_ENTRIES; i++) {
 		e = &f->entries[f->nentries++];
@@ -350,43 +490,40 @@ check_result(struct worker *w, const char *dir, const struct dossier *d,
 			    "%s", cred.graduation_date);
 		}
 	}
+	snprintf(r->report_issued, sizeof r->report_issued, "%.10s",
+	    f->decided);
 	fs_path(path, sizeof path, "%s/reports/%s.pdf", cfg->out, r->id);
-	st = report_write(w->ts->font, REPORT_CHECK, f, path, PDF_MODE,
-	    cfg->now, why, sizeof why);
-	snprintf(r->report_issued, sizeof r->report_issued, "%.10s", f->decided);
+	render_into(w->ts, j, REPORT_CHECK, f, path);
 	free(f);
-	if (st == PDF_HELD) {
-		*held = 1;
-		return hold(w, dir, r, why);
-	}
-	if (st != PDF_OK)
-		return write_failure(r->id, st, why, errno);
-	snprintf(r->report_file, sizeof r->report_file, "reports/%s.pdf",
-	    r->id);
-	return 0;
+	if (j->step == STEP_COMMIT)
+		snprintf(r->report_file, sizeof r->report_file,
+		    "reports/%s.pdf", r->id);
 }
 
 /* notice - the notice of a rejected or not verified dossier */
-static int
-notice(struct worker *w, const char *dir, const struct dossier *d,
-    int have_dossier, struct result *r, int *held)
+static void
+notice(struct worker *w, struct job *j, int have_dossier)
 {
 	const struct config *cfg = w->ts->cfg;
+	struct result *r = j->r;
 	struct notice_fields *f;
-	char path[4096], why[512];
-	enum pdf_status st;
+	char path[4096];
 	time_t t;
 	int i;
 
-	if ((f = calloc(1, sizeof *f)) == NULL)
-		return EX_TEMPFAIL;
+	j->step = STEP_EMIT;
+	if ((f = calloc(1, sizeof *f)) == NULL) {
+		j->rc = EX_TEMPFAIL;
+		return;
+	}
 	snprintf(f->dossier_id, sizeof f->dossier_id, "%s", r->id);
 	snprintf(f->kind, sizeof f->kind, "%s", r->kind);
 	snprintf(f->outcome, sizeof f->outcome, "%s", outcome_name(r->outcome));
 	if (have_dossier) {
 		snprintf(f->holder_name, sizeof f->holder_name, "%s",
-		    d->applicant.name);
-		snprintf(f->received, sizeof f->received, "%s", d->received);
+		    j->d->applicant.name);
+		snprintf(f->received, sizeof f->received, "%s",
+		    j->d->received);
 	}
 	if (r->decided[0] && time_parse_iso(r->decided, cfg->tz, &t) == 0)
 		date_format(time_day(t, cfg->tz), f->decided, sizeof f->decided);
@@ -402,18 +539,11 @@ notice(struct worker *w, const char *dir, const struct dossier *d,
 	}
 	f->nreasons = i;
 	fs_path(path, sizeof path, "%s/notices/%s.pdf", cfg->out, r->id);
-	st = report_write(w->ts->font, REPORT_NOTICE, f, path, PDF_MODE,
-	    cfg->now, why, sizeof why);
+	render_into(w->ts, j, REPORT_NOTICE, f, path);
 	free(f);
-	if (st == PDF_HELD) {
-		*held = 1;
-		return hold(w, dir, r, why);
-	}
-	if (st != PDF_OK)
-		return write_failure(r->id, st, why, errno);
-	snprintf(r->notice_file, sizeof r->notice_file, "notices/%s.pdf",
-	    r->id);
-	return 0;
+	if (j->step == STEP_COMMIT)
+		snprintf(r->notice_file, sizeof r->notice_file,
+		    "notices/%s.pdf", r->id);
 }
 
 /* stays_in_spool - a verified paper-certification waits for manifest */
@@ -431,9 +561,9 @@ stays_in_spool(const struct result *r)
  * Both steps are idempotent, so a rerun completes what a crash left.
  */
 static int
-finish_up(struct worker *w, const struct result *r, enum spool_place place)
+finish_up(const struct config *cfg, const struct result *r,
+    enum spool_place place)
 {
-	const struct config *cfg = w->ts->cfg;
 	struct result *pub;
 	char path[4096];
 	int publish = 1;
@@ -475,117 +605,401 @@ load_decision(const char *dir, struct result *r)
 	return -1;
 }
 
-/* typeset_one - everything for dossier ID; an exit status */
-static int
-typeset_one(struct worker *w, const char *id)
+/*
+ * prepare - the first step of dossier J on a render worker: find it,
+ * decide what it needs, and either render its document or send it to the
+ * issuer; J->step says where it goes next.
+ */
+static void
+prepare(struct worker *w, struct job *j)
 {
 	const struct config *cfg = w->ts->cfg;
-	struct result *r = NULL;
-	struct dossier *d = NULL;
-	enum spool_place place;
-	char dir[4096], path[4096];
-	int rc = 0, have_dossier, held = 0;
+	struct result *r = j->r;
+	char path[4096];
+	int have_dossier;
 
-	place = spool_locate(cfg, id, dir, sizeof dir);
-	if (place == SPOOL_NONE) {
-		log_warnx("%s: no such dossier", id);
-		return 0;
+	j->step = STEP_EMIT;
+	j->place = spool_locate(cfg, j->id, j->dir, sizeof j->dir);
+	if (j->place == SPOOL_NONE) {
+		log_warnx("%s: no such dossier", j->id);
+		return;
 	}
-	if ((r = calloc(1, sizeof *r)) == NULL ||
-	    (d = calloc(1, sizeof *d)) == NULL) {
-		rc = EX_TEMPFAIL;
-		goto out;
-	}
-	spool_state_path(dir, "typeset", path, sizeof path);
+	spool_state_path(j->dir, "typeset", path, sizeof path);
 	if (fs_exists(path)) {
 		/* done before: complete what a crash may have left */
 		if (result_load(r, path) == -1) {
-			log_warn("%s: typeset.xml", id);
-			rc = EX_SOFTWARE;
+			log_warn("%s: typeset.xml", j->id);
+			j->rc = EX_SOFTWARE;
 		} else
-			rc = finish_up(w, r, place);
-		goto out;
+			j->step = STEP_FINISH;
+		return;
 	}
-	if (load_decision(dir, r) == -1) {
+	if (load_decision(j->dir, r) == -1) {
 		log_warnx("%s: not decided yet (no check.xml): left for the "
-		    "next run", id);
-		goto out;
+		    "next run", j->id);
+		return;
 	}
-	have_dossier = dossier_load(dir, d) == 0;
+	have_dossier = dossier_load(j->dir, j->d) == 0;
 	if (r->outcome == OUTCOME_VERIFIED && !have_dossier) {
 		log_warnx("%s: verified, but its dossier.xml cannot be read",
-		    id);
-		rc = EX_SOFTWARE;
-		goto out;
+		    j->id);
+		j->rc = EX_SOFTWARE;
+		return;
 	}
 	if (r->outcome != OUTCOME_VERIFIED)
-		rc = notice(w, dir, d, have_dossier, r, &held);
-	else if (strcmp(d->kind, "report-check") == 0)
-		rc = check_result(w, dir, d, r, &held);
-	else if (strcmp(d->kind, "online-report") == 0 ||
-	    strcmp(d->kind, "extension") == 0 ||
-	    strcmp(d->kind, "paper-certification") == 0)
-		rc = issue_report(w, dir, d, r, &held);
+		notice(w, j, have_dossier);
+	else if (strcmp(j->d->kind, "report-check") == 0)
+		check_result(w, j);
+	else if (strcmp(j->d->kind, "online-report") == 0 ||
+	    strcmp(j->d->kind, "extension") == 0 ||
+	    strcmp(j->d->kind, "paper-certification") == 0)
+		issue_prepare(w, j);
 	else {
-		log_warnx("%s: verified dossier of unknown kind", id);
-		rc = EX_SOFTWARE;
+		log_warnx("%s: verified dossier of unknown kind", j->id);
+		j->rc = EX_SOFTWARE;
 	}
-	if (rc != 0 || held)
-		goto out;
-	/* the stage's commit point: after the PDF, before publishing */
-	if (result_save(r, path) == -1) {
-		log_warn("%s: cannot commit typeset.xml", id);
-		rc = exit_for_errno(errno);
-		goto out;
-	}
-	crash_point("typeset-after-state");
-	rc = finish_up(w, r, place);
-	if (rc == 0)
-		log_info("%s: %s", id, r->report_file[0] ? r->report_file :
-		    r->notice_file);
-out:
-	free(r);
-	free(d);
-	return rc;
 }
 
-/* worker_main - take ids from stdin until it ends */
+/*
+ * commit_job - the durable part of a dossier, on a committer, in the
+ * order that makes a crash at any instant harmless:
+ *
+ *   1. the PDF (commit_file: temp, fsync, rename, fsync out/reports).
+ *      Before it, a crash leaves at most a temp file (swept at start)
+ *      and, for a report, a code the registry holds for this dossier:
+ *      the rerun gets the same code back and renders the same PDF.
+ *   2. typeset.xml, the stage's commit point. Before it, a rerun redoes
+ *      everything (same code, the PDF replaced whole by identical
+ *      bytes); after it, a rerun only finishes up. It is committed only
+ *      once the PDF is durable, so it never names a PDF a power loss
+ *      took away.
+ *   3. the published result, then the move to done/ (finish_up, both
+ *      idempotent and redone by a rerun from typeset.xml).
+ */
+static void
+commit_job(struct typeset *ts, struct job *j)
+{
+	char path[4096];
+
+	if (commit_file(j->pdf_path, j->pdf, j->pdf_len, PDF_MODE) < 0) {
+		log_warn("%s: PDF: %s", j->id, j->pdf_path);
+		j->rc = exit_for_errno(errno);
+		return;
+	}
+	if (j->crash_after_pdf)
+		crash_point("typeset-after-pdf");
+	spool_state_path(j->dir, "typeset", path, sizeof path);
+	if (result_save(j->r, path) == -1) {
+		log_warn("%s: cannot commit typeset.xml", j->id);
+		j->rc = exit_for_errno(errno);
+		return;
+	}
+	crash_point("typeset-after-state");
+	j->rc = finish_up(ts->cfg, j->r, j->place);
+	if (j->rc == 0)
+		log_info("%s: %s", j->id, j->r->report_file[0] ?
+		    j->r->report_file : j->r->notice_file);
+}
+
+/* queue_put - append J to Q and wake one taker (locked) */
+static void
+queue_put(struct queue *q, struct job *j)
+{
+	j->next = NULL;
+	if (q->tail)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+	pthread_cond_signal(q->ready);
+}
+
+/* queue_take - the first job of Q, or NULL (locked) */
+static struct job *
+queue_take(struct queue *q)
+{
+	struct job *j = q->head;
+
+	if (j != NULL) {
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->n--;
+		j->next = NULL;
+	}
+	return j;
+}
+
+/* stage_done - stdin ended and every dossier left the stage (locked) */
+static int
+stage_done(const struct typeset *ts)
+{
+	return ts->eof && ts->ninflight == 0;
+}
+
+/* route - hand J to the queue of its next step (locked) */
+static void
+route(struct typeset *ts, struct job *j)
+{
+	switch (j->step) {
+	case STEP_PREPARE:
+		queue_put(&ts->prepare, j);
+		break;
+	case STEP_ISSUE:
+		queue_put(&ts->issue, j);
+		break;
+	case STEP_RENDER:
+		queue_put(&ts->render, j);
+		break;
+	case STEP_COMMIT:
+	case STEP_FINISH:
+	case STEP_EMIT:
+		queue_put(&ts->commit, j);
+		break;
+	}
+}
+
+/* wake_all - every thread looks again (the stage may be done) (locked) */
+static void
+wake_all(struct typeset *ts)
+{
+	pthread_cond_broadcast(&ts->to_render);
+	pthread_cond_broadcast(&ts->to_issue);
+	pthread_cond_broadcast(&ts->to_commit);
+	pthread_cond_broadcast(&ts->room);
+}
+
+/* job_free - everything J holds */
+static void
+job_free(struct job *j)
+{
+	free(j->r);
+	free(j->d);
+	free(j->fields);
+	free(j->pdf);
+	free(j);
+}
+
+/* job_leave - J is finished: pass its id on, forget it (locked) */
+static void
+job_leave(struct typeset *ts, struct job *j)
+{
+	struct job **p;
+
+	if (j->rc != 0)
+		note_status(ts, j->rc);
+	stage_emit(j->id);
+	for (p = &ts->inflight; *p != NULL; p = &(*p)->inflight_next)
+		if (*p == j) {
+			*p = j->inflight_next;
+			break;
+		}
+	ts->ninflight--;
+	job_free(j);
+	pthread_cond_broadcast(&ts->room);
+	if (stage_done(ts))
+		wake_all(ts);
+}
+
+/* render_main - a render worker: issued reports first, then new ids */
 static void *
-worker_main(void *arg)
+render_main(void *arg)
 {
 	struct worker *w = arg;
 	struct typeset *ts = w->ts;
-	char id[256];
-	int got, rc;
+	struct job *j;
 
+	pthread_mutex_lock(&ts->lock);
 	for (;;) {
-		pthread_mutex_lock(&ts->lock);
-		got = stage_read_id(id, sizeof id);
+		if ((j = queue_take(&ts->render)) == NULL)
+			j = queue_take(&ts->prepare);
+		if (j == NULL) {
+			if (stage_done(ts))
+				break;
+			pthread_cond_wait(&ts->to_render, &ts->lock);
+			continue;
+		}
 		pthread_mutex_unlock(&ts->lock);
-		if (got != 1)
-			break;
+		if (j->step == STEP_RENDER)
+			issue_render(w, j);
+		else
+			prepare(w, j);
+		pthread_mutex_lock(&ts->lock);
+		route(ts, j);
+	}
+	pthread_mutex_unlock(&ts->lock);
+	return NULL;
+}
+
+/*
+ * issue_group - one registry transaction for the N jobs of GROUP. Each
+ * issue is idempotent per dossier id, so sharing the transaction changes
+ * nothing a rerun sees: the whole group, or (where SQLite itself rolled
+ * a failed transaction back and the rest went on in their own) any part
+ * of it is committed, and a rerun finds exactly that. A job goes on to
+ * be rendered only when COMMIT returned: no PDF ever names a code that
+ * is not durable in the registry (synchronous FULL).
+ */
+static void
+issue_group(struct worker *w, struct job **group, int n)
+{
+	int i, began, issued = 0;
+
+	began = registry_begin(w->reg) == 0;
+	for (i = 0; i < n; i++) {
+		if (!began)
+			group[i]->rc = registry_failure(w->reg, group[i]->id,
+			    "begin transaction");
+		else if (issue_one(w->reg, group[i]) == 0) {
+			group[i]->step = STEP_RENDER;
+			issued++;
+			continue;
+		}
+		group[i]->step = STEP_EMIT;
+	}
+	if (!began)
+		return;
+	if (registry_commit(w->reg) == -1) {
+		for (i = 0; i < n; i++)
+			if (group[i]->step == STEP_RENDER) {
+				group[i]->rc = registry_failure(w->reg,
+				    group[i]->id, "commit");
+				group[i]->step = STEP_EMIT;
+			}
+		return;
+	}
+	if (issued > 0)
+		crash_point("typeset-after-issue");
+}
+
+/* issuer_main - the issuer: every waiting issue in one transaction */
+static void *
+issuer_main(void *arg)
+{
+	struct worker *w = arg;
+	struct typeset *ts = w->ts;
+	struct job *group[ISSUE_GROUP_MAX];
+	int i, n;
+
+	pthread_mutex_lock(&ts->lock);
+	for (;;) {
+		for (n = 0; n < ISSUE_GROUP_MAX; n++)
+			if ((group[n] = queue_take(&ts->issue)) == NULL)
+				break;
+		if (n == 0) {
+			if (stage_done(ts))
+				break;
+			pthread_cond_wait(&ts->to_issue, &ts->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ts->lock);
+		issue_group(w, group, n);
+		pthread_mutex_lock(&ts->lock);
+		for (i = 0; i < n; i++)
+			route(ts, group[i]);
+	}
+	pthread_mutex_unlock(&ts->lock);
+	return NULL;
+}
+
+/* committer_main - a committer: the durable steps, then the id goes on */
+static void *
+committer_main(void *arg)
+{
+	struct worker *w = arg;
+	struct typeset *ts = w->ts;
+	struct job *j;
+
+	pthread_mutex_lock(&ts->lock);
+	for (;;) {
+		if ((j = queue_take(&ts->commit)) == NULL) {
+			if (stage_done(ts))
+				break;
+			pthread_cond_wait(&ts->to_commit, &ts->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ts->lock);
+		if (j->step == STEP_COMMIT)
+			commit_job(ts, j);
+		else if (j->step == STEP_FINISH)
+			j->rc = finish_up(ts->cfg, j->r, j->place);
+		pthread_mutex_lock(&ts->lock);
+		job_leave(ts, j);
+	}
+	pthread_mutex_unlock(&ts->lock);
+	return NULL;
+}
+
+/* in_flight - a job for ID is in the stage (locked) */
+static int
+in_flight(const struct typeset *ts, const char *id)
+{
+	const struct job *j;
+
+	for (j = ts->inflight; j != NULL; j = j->inflight_next)
+		if (strcmp(j->id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * read_ids - the reader: each id on stdin becomes a job for the render
+ * workers, at most INFLIGHT_MAX at once, and an id already in the stage
+ * waits until it left (its rerun then finds typeset.xml).
+ */
+static void
+read_ids(struct typeset *ts)
+{
+	char id[256];
+	struct job *j;
+
+	while (stage_read_id(id, sizeof id) == 1) {
 		if (!id_valid(id)) {
 			log_warnx("ignoring a line that is not a dossier id");
 			continue;
 		}
-		rc = typeset_one(w, id);
-		if (rc != 0)
-			note_status(ts, rc);
+		if ((j = calloc(1, sizeof *j)) == NULL ||
+		    (j->r = calloc(1, sizeof *j->r)) == NULL ||
+		    (j->d = calloc(1, sizeof *j->d)) == NULL)
+			fatal("%s: out of memory", id);
+		snprintf(j->id, sizeof j->id, "%s", id);
+		j->step = STEP_PREPARE;
 		pthread_mutex_lock(&ts->lock);
-		stage_emit(id);
+		while (ts->ninflight >= ts->inflight_max || in_flight(ts, id))
+			pthread_cond_wait(&ts->room, &ts->lock);
+		j->inflight_next = ts->inflight;
+		ts->inflight = j;
+		ts->ninflight++;
+		route(ts, j);
 		pthread_mutex_unlock(&ts->lock);
 	}
-	return NULL;
+	pthread_mutex_lock(&ts->lock);
+	ts->eof = 1;
+	if (stage_done(ts))
+		wake_all(ts);
+	pthread_mutex_unlock(&ts->lock);
 }
 
-/* run_typeset - open what the workers share, run them; exit status */
+/* pass_on - without a registry: every id goes on, untouched */
+static void
+pass_on(void)
+{
+	char id[256];
+
+	while (stage_read_id(id, sizeof id) == 1)
+		if (id_valid(id))
+			stage_emit(id);
+}
+
+/* run_typeset - open what the threads share, run them; exit status */
 static int
 run_typeset(struct typeset *ts)
 {
 	const struct config *cfg = ts->cfg;
 	struct worker *workers;
 	char why[512], dir[4096];
-	int i, n = cfg->jobs > 0 ? cfg->jobs : 1, status;
+	int i, nrender, ncommit, n, status = 0;
 
 	if (spool_init(cfg) == -1) {
 		log_warn("cannot create the directories under %s", cfg->home);
@@ -602,22 +1016,38 @@ run_typeset(struct typeset *ts)
 		pdf_font_close(ts->font);
 		return EX_CONFIG;
 	}
+	nrender = cfg->jobs > 0 ? cfg->jobs : 1;
+	ncommit = 4 * nrender;
+	if (ncommit < COMMITTERS_MIN)
+		ncommit = COMMITTERS_MIN;
+	if (ncommit > COMMITTERS_MAX)
+		ncommit = COMMITTERS_MAX;
+	ts->inflight_max = 2 * ncommit + 4 * nrender;
+	/* workers[0] is the issuer, then render workers, then committers */
+	n = 1 + nrender + ncommit;
 	if ((workers = calloc((size_t)n, sizeof *workers)) == NULL)
 		fatal("workers");
 	for (i = 0; i < n; i++) {
 		workers[i].ts = ts;
+		if (i > nrender)
+			continue;
 		workers[i].reg = registry_open(cfg->records, &status);
 		if (workers[i].reg == NULL) {
 			log_warnx("cannot open the registry %s", cfg->records);
-			n = i;
-			ts->status = status ? status : EX_TEMPFAIL;
-			break;
+			while (--i >= 0)
+				registry_close(workers[i].reg);
+			free(workers);
+			pdf_font_close(ts->font);
+			pass_on();
+			return status ? status : EX_TEMPFAIL;
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (pthread_create(&workers[i].thread, NULL, worker_main,
+		if (pthread_create(&workers[i].thread, NULL, i == 0 ?
+		    issuer_main : i <= nrender ? render_main : committer_main,
 		    &workers[i]) != 0)
 			fatal("pthread_create");
+	read_ids(ts);
 	for (i = 0; i < n; i++) {
 		pthread_join(workers[i].thread, NULL);
 		registry_close(workers[i].reg);
@@ -655,7 +1085,18 @@ main(int argc, char **argv)
 	memset(&ts, 0, sizeof ts);
 	ts.cfg = &cfg;
 	pthread_mutex_init(&ts.lock, NULL);
+	pthread_cond_init(&ts.to_render, NULL);
+	pthread_cond_init(&ts.to_issue, NULL);
+	pthread_cond_init(&ts.to_commit, NULL);
+	pthread_cond_init(&ts.room, NULL);
+	ts.prepare.ready = ts.render.ready = &ts.to_render;
+	ts.issue.ready = &ts.to_issue;
+	ts.commit.ready = &ts.to_commit;
 	status = run_typeset(&ts);
+	pthread_cond_destroy(&ts.room);
+	pthread_cond_destroy(&ts.to_commit);
+	pthread_cond_destroy(&ts.to_issue);
+	pthread_cond_destroy(&ts.to_render);
 	pthread_mutex_destroy(&ts.lock);
 	config_free(&cfg);
 	xml_cleanup();
