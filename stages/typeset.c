@@ -675,6 +675,22 @@ prepare(struct worker *w, struct job *j)
  *      took away.
  *   3. the published result, then the move to done/ (finish_up, both
  *      idempotent and redone by a rerun from typeset.xml).
+ *
+ * What each fsync of a dossier protects (8, plus its share of the
+ * issuer's one WAL fdatasync per group):
+ *   - the registry COMMIT: no PDF names a code the registry could forget;
+ *   - the PDF file and out/reports: the bytes and the name must be on
+ *     disk before typeset.xml is, since a rerun that finds typeset.xml
+ *     never writes the PDF again;
+ *   - typeset.xml and spool/<id>: before the dossier moves to done/
+ *     (no rerun looks there) and before its id goes on to manifest;
+ *   - the published result and out/results: before the move to done/,
+ *     for the same reason: one complete result per dossier;
+ *   - done/ and spool/ after the move (inside spool_finish): these
+ *     protect nothing a rerun cannot repair (a lost rename leaves the
+ *     dossier in spool/ with its typeset.xml; ingest hands it on again
+ *     and finish_up moves it), but they belong to the shared routine.
+ * The fsyncs of different dossiers overlap on the committer threads.
  */
 static void
 commit_job(struct typeset *ts, struct job *j)

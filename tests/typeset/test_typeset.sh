@@ -337,9 +337,10 @@ for point in typeset-after-issue typeset-after-pdf typeset-after-state \
 		"$BIN/decode" --home "$H" --now "$NOW" |
 		"$BIN/check" --home "$H" --now "$NOW" >/dev/null 2>&1
 	echo $id >"$TEST_TMP/id"
-	# a subshell, so that bash's "Killed" notice stays out of the log
-	(CREDPIPE_TEST_CRASH=$point "$BIN/typeset" --home "$H" --now "$NOW" \
-		<"$TEST_TMP/id" >/dev/null 2>&1)
+	# a subshell in braces, so that bash's "Killed" notice stays out of
+	# the log
+	{ (CREDPIPE_TEST_CRASH=$point "$BIN/typeset" --home "$H" --now "$NOW" \
+		<"$TEST_TMP/id" >/dev/null 2>&1); } 2>/dev/null
 	expect_eq "$point: killed" "$?" 137
 	before=$("$BIN/records" --home "$H" export | grep "dossier=\"$id\"" |
 		sed 's/.*code="\([^"]*\)".*/\1/')
@@ -356,6 +357,48 @@ for point in typeset-after-issue typeset-after-pdf typeset-after-state \
 		"$(find "$H/out/reports" -name "*$id*" | wc -l)" 1
 	check "$point: finished in done/" test -d "$H/done/$id"
 done
+# --- a dozen dossiers at once: killed after a group issue, then after a
+# PDF, then run to the end; every dossier keeps the code first reserved --
+ids=()
+for n in $(seq 10 21); do
+	id=G202611280000$n
+	ids+=("$id")
+	drop "$id" "$(online 张伟 100011201905000123 2019-07-01 undergraduate \
+		2015-09-01)"
+done
+"$BIN/ingest" --home "$H" --now "$NOW" |
+	"$BIN/validate" --home "$H" --now "$NOW" |
+	"$BIN/decode" --home "$H" --now "$NOW" |
+	"$BIN/check" --home "$H" --now "$NOW" >/dev/null 2>&1
+printf '%s\n' "${ids[@]}" >"$TEST_TMP/ids"
+for point in typeset-after-issue typeset-after-pdf; do
+	{ (CREDPIPE_TEST_CRASH=$point "$BIN/typeset" --home "$H" --now "$NOW" \
+		--jobs 2 <"$TEST_TMP/ids" >/dev/null 2>&1); } 2>/dev/null
+	expect_eq "group: killed at $point" "$?" 137
+done
+declare -A reserved=()
+for id in "${ids[@]}"; do
+	reserved[$id]=$("$BIN/records" --home "$H" export |
+		sed -n "s/.*code=\"\([^\"]*\)\".*dossier=\"$id\".*/\1/p")
+done
+"$BIN/typeset" --home "$H" --now "$NOW" --jobs 2 <"$TEST_TMP/ids" \
+	>"$TEST_TMP/out" 2>/dev/null
+expect_eq "group: rerun exits 0" "$?" 0
+expect_eq "group: every id passed on once" "$(sort "$TEST_TMP/out")" \
+	"$(sort "$TEST_TMP/ids")"
+bad=
+for id in "${ids[@]}"; do
+	code=$(code_of "$id")
+	rows=$("$BIN/records" --home "$H" export | grep -c "dossier=\"$id\"")
+	[ "$rows" = 1 ] || bad+=" $id:rows=$rows"
+	[ -z "${reserved[$id]}" ] || [ "${reserved[$id]}" = "$code" ] ||
+		bad+=" $id:code-changed"
+	text "$H/out/reports/$id.pdf" | tr -s ' ' |
+		grep -qF "$(grouped "$code")" || bad+=" $id:pdf"
+	[ -d "$H/done/$id" ] || bad+=" $id:not-done"
+done
+expect_eq "group: one code per dossier, the one reserved, in its PDF" \
+	"$bad" ""
 expect_eq "no temp files left under out/" \
 	"$(find "$H/out" -name '.tmp-*' | wc -l)" 0
 finish
