@@ -259,6 +259,16 @@ write_run_record() {
 		sync -- "$runs"
 }
 
+# show_progress FILE - on the terminal, the dossiers through the chain so far
+show_progress() {
+	local n
+	while :; do
+		n=$(wc -l <"$1" 2>/dev/null) || n=0
+		printf '\rcredpipe: %d dossier(s) through the chain...' "$n" >&2
+		sleep 0.5
+	done
+}
+
 cmd_run() {
 	local home=${cfg[HOME]} ids_file started i status
 	mkdir -p -- "$home" || die 75 "$home: cannot create"
@@ -287,7 +297,18 @@ cmd_run() {
 		[ -n "$pipeline" ] && pipeline+=" | "
 		pipeline+="\"\$bindir/\${chain[$i]}\" \"\${opts[@]}\""
 	done
+	# On a terminal, show how many dossiers have come out of the chain.
+	local progress_pid=
+	if [ -t 2 ] && [ "$quiet" -eq 0 ]; then
+		show_progress "$ids_file" &
+		progress_pid=$!
+	fi
 	eval "$pipeline >\"\$ids_file\"; stage_status=(\"\${PIPESTATUS[@]}\")"
+	if [ -n "$progress_pid" ]; then
+		kill "$progress_pid" 2>/dev/null
+		wait "$progress_pid" 2>/dev/null
+		printf '\r\033[K' >&2
+	fi
 
 	run_status=0
 	for status in "${stage_status[@]}"; do
