@@ -86,6 +86,12 @@ int fs_list(const char *path, fs_list_keep keep, void *ctx, char ***names,
     size_t *n);
 /* fs_list_free - release what fs_list returned */
 void fs_list_free(char **names, size_t n);
+/*
+ * fs_pid_alive - process PID runs: a killed process that is not yet
+ * reaped (a zombie) keeps its pid but does not run, so kill(pid, 0)
+ * alone would keep its leftovers forever where nothing reaps quickly.
+ */
+int fs_pid_alive(long pid);
 /* fs_sweep_temp - remove FS_TEMP_PREFIX files left in DIR by a crash */
 int fs_sweep_temp(const char *dir);
 /* fs_path - snprintf into BUF, fatal on truncation (paths never truncate) */

@@ -300,8 +300,7 @@ temp_batch_dead(const char *name)
 	pid = strtol(name + plen, &end, 10);
 	if (end == name + plen || *end != '-')
 		return 0;
-	return pid != (long)getpid() && (pid <= 0 ||
-	    kill((pid_t)pid, 0) == -1);
+	return pid != (long)getpid() && !fs_pid_alive(pid);
 }
 
 /*

@@ -668,9 +668,9 @@ fs_remove_tree(const char *path)
 	return rmdir(path);
 }
 
-/* pid_alive - PID runs (a zombie, killed but not yet reaped, does not) */
-static int
-pid_alive(long pid)
+/* fs_pid_alive - PID runs (a zombie, killed but not yet reaped, does not) */
+int
+fs_pid_alive(long pid)
 {
 	char path[64], buf[512];
 	const char *paren;
@@ -713,7 +713,7 @@ temp_writer_gone(int dir, const char *name, long pid)
 		return 0;
 	}
 	close(fd);
-	if (!pid_alive(pid))
+	if (!fs_pid_alive(pid))
 		return 1;
 	return time(NULL) - st.st_mtime >= 1;
 }
