@@ -28,6 +28,7 @@
 
 #include "fsutil.h"
 #include "pdf.h"
+#include "text.h"
 
 #ifndef CREDPIPE_VERSION
 #define CREDPIPE_VERSION "0.0.0"
@@ -85,40 +86,19 @@ struct pdf_doc {
 static long
 utf8_next(const unsigned char **s)
 {
-	const unsigned char *p = *s;
-	long cp;
-	int n, i;
+	size_t len;
+	/* a NUL is no continuation byte: decoding stops at the end */
+	long cp = utf8_decode(*s, 4, &len);
 
-	if (p[0] < 0x80) {
-		*s = p + 1;
-		return p[0];
-	}
-	if ((p[0] & 0xE0) == 0xC0) {
-		cp = p[0] & 0x1F;
-		n = 1;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		cp = p[0] & 0x0F;
-		n = 2;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		cp = p[0] & 0x07;
-		n = 3;
-	} else {
-		*s = p + 1;
-		return -1;
-	}
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			*s = p + i;
-			return -1;
-		}
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	*s = p + n + 1;
-	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-	    (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return -1;
+	*s += len;
 	return cp;
+}
+
+/* layout_space - newline, CR and tab: drawn as a space, never a glyph */
+static int
+layout_space(long cp)
+{
+	return cp == '\n' || cp == '\r' || cp == '\t';
 }
 
 /*
@@ -170,7 +150,7 @@ pdf_font_covers(const struct pdf_font *font, const char *text, char *why,
 	while (*p) {
 		start = p;
 		cp = utf8_next(&p);
-		if (cp == '\n' || cp == '\t')
+		if (layout_space(cp))
 			continue;
 		if ((problem = char_problem(font, cp)) != NULL) {
 			describe_char(cp, start, (size_t)(p - start), what,
@@ -567,7 +547,7 @@ clean_line(struct pdf_doc *doc, const char *text, size_t len)
 	while (p < end && *p) {
 		start = p;
 		cp = utf8_next(&p);
-		if (cp == '\n' || cp == '\t' || cp == '\r') {
+		if (layout_space(cp)) {
 			out[n++] = ' ';
 			cp = ' ';
 		} else {

@@ -50,6 +50,7 @@ test_covers(const struct pdf_font *font)
 	cases[] = {
 		{ "张伟 ZHANG Wei 报告", 1, "CJK and Latin" },
 		{ "张\n伟", 1, "newline is layout" },
+		{ "颐和园路\r\n5号\t", 1, "CR and tab are layout too" },
 		{ "张𠮷", 0, "U+20BB7" },
 		{ "a\x01" "b", 0, "U+0001" },
 		{ "bad \xff byte", 0, "byte 0xFF" },
