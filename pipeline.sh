@@ -283,7 +283,13 @@ cmd_run() {
 	for stage in "${STAGES[@]}"; do
 		[ -x "$bindir/$stage" ] && chain+=("$stage")
 	done
-	ids_file=$(mktemp) || die 75 "mktemp failed"
+	# The ids the last stage emits, kept in HOME (not /tmp) so that a run
+	# killed before its trap ran leaves nothing behind: under the lock, no
+	# other run's file can be live, so older ones are removed here.
+	mkdir -p -- "$home/spool" || die 75 "$home/spool: cannot create"
+	rm -f -- "$home"/spool/.run-ids-*
+	ids_file=$home/spool/.run-ids-$$
+	: >"$ids_file" || die 75 "$ids_file: cannot create"
 	# shellcheck disable=SC2064  # expand now: the path is fixed
 	trap "rm -f -- '$ids_file'" EXIT
 	mapfile -d '' -t batches_before < <(list_batches)
