@@ -37,6 +37,14 @@ fresh_home() {
 # kill_at SECONDS - a run, SIGKILLed with its whole process group
 kill_at() {
 	timeout -s KILL "$1" "$P" run --home "$H" --now "$NOW" >/dev/null 2>&1
+	settle_kill
+}
+
+# settle_kill - wait until every process of the killed run has let go of
+# the run lock (SIGKILLed processes close their files a moment after the
+# signal); a run started before that rightly exits 75, try again later.
+settle_kill() {
+	[ -e "$H/lock" ] && flock -w 20 "$H/lock" true
 }
 
 # kill_when GLOB - a run, SIGKILLed (whole group) the moment GLOB matches
@@ -51,6 +59,7 @@ kill_when() {
 	done
 	kill -KILL -- "-$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	settle_kill
 }
 
 # crash_at POINT - a run in which a stage SIGKILLs itself at POINT
