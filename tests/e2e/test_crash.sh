@@ -72,6 +72,7 @@ verify_home() {
 	local label=$1 id n missing=() places=() stale=() file code want got
 	run_pipeline final
 	expect_eq "$label: the run after the kill exits 0" "$STATUS" 0
+	[ "$STATUS" -eq 0 ] || sed 's/^/#   stderr: /' "$TEST_TMP/final.err" | tail -n 15
 
 	# exactly one result per dossier, each valid
 	for id in $ids; do [ -f "$(res "$id")" ] || missing+=("$id"); done
