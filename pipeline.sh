@@ -233,9 +233,17 @@ write_run_record() {
 		printf '<run xmlns="urn:credpipe:run:1" id="%s" started="%s"' \
 			"$run_id" "${cfg[NOW]}"
 		printf ' elapsed="%s" exit="%s">\n' "$elapsed" "$run_status"
+		# each stage's end, in seconds after the start: the stages run
+		# at once, so the last one's is the run's elapsed time
+		local -A ended=()
+		local index at
+		while read -r index at; do
+			ended[$index]=$(awk -v a="$started" -v b="$at" \
+				'BEGIN { printf "%.2f", b - a }')
+		done <"$stage_times_file"
 		for i in "${!chain[@]}"; do
-			printf '  <stage name="%s" exit="%s"/>\n' \
-				"${chain[$i]}" "${stage_status[$i]}"
+			printf '  <stage name="%s" exit="%s" ended="%s"/>\n' \
+				"${chain[$i]}" "${stage_status[$i]}" "${ended[$i]:-}"
 		done
 		for key in $(printf '%s\n' "${!outcome_count[@]}" | sort); do
 			printf '  <count outcome="%s" n="%s"/>\n' "$key" \
@@ -259,6 +267,17 @@ write_run_record() {
 		sync -- "$runs"
 }
 
+# run_stage I PROGRAM ARGS... - one stage of the chain; when it ends, note
+# how long after the start of the run (for the run record)
+run_stage() {
+	local i=$1 rc
+	shift
+	"$@"
+	rc=$?
+	printf '%s %s\n' "$i" "$EPOCHREALTIME" >>"$stage_times_file"
+	return "$rc"
+}
+
 # show_progress FILE - on the terminal, the dossiers through the chain so far
 show_progress() {
 	local n
@@ -270,7 +289,7 @@ show_progress() {
 }
 
 cmd_run() {
-	local home=${cfg[HOME]} ids_file started i status
+	local home=${cfg[HOME]} ids_file stage_times_file started i status
 	mkdir -p -- "$home" || die 75 "$home: cannot create"
 	exec 9>>"$home/lock" || die 75 "$home/lock: cannot open"
 	if ! flock -n 9; then
@@ -289,9 +308,11 @@ cmd_run() {
 	mkdir -p -- "$home/spool" || die 75 "$home/spool: cannot create"
 	rm -f -- "$home"/spool/.run-ids-*
 	ids_file=$home/spool/.run-ids-$$
-	: >"$ids_file" || die 75 "$ids_file: cannot create"
-	# shellcheck disable=SC2064  # expand now: the path is fixed
-	trap "rm -f -- '$ids_file'" EXIT
+	stage_times_file=$home/spool/.run-ids-$$-times
+	: >"$ids_file" && : >"$stage_times_file" ||
+		die 75 "$ids_file: cannot create"
+	# shellcheck disable=SC2064  # expand now: the paths are fixed
+	trap "rm -f -- '$ids_file' '$stage_times_file'" EXIT
 	mapfile -d '' -t batches_before < <(list_batches)
 
 	# The filter pipeline of SPEC §8, built from the stages that exist.
@@ -301,7 +322,7 @@ cmd_run() {
 	stage_status=()
 	for i in "${!chain[@]}"; do
 		[ -n "$pipeline" ] && pipeline+=" | "
-		pipeline+="\"\$bindir/\${chain[$i]}\" \"\${opts[@]}\""
+		pipeline+="run_stage $i \"\$bindir/\${chain[$i]}\" \"\${opts[@]}\""
 	done
 	# On a terminal, show how many dossiers have come out of the chain.
 	local progress_pid=
