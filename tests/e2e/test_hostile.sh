@@ -122,7 +122,9 @@ STATUS=$?
 expect_eq "the run exits 0 (and does not block)" "$STATUS" 0
 record=$(find "$H/out/runs" -name '*.xml' | head -n 1)
 expect_eq "every stage exited 0 (run record)" \
-	"$(grep -c '<stage name="[a-z]*" exit="0"/>' "$record" 2>/dev/null)" 6
+	"$(grep -c '<stage name="[a-z]*" exit="0"[ /]' "$record" 2>/dev/null)" 6
+expect_eq "the run record says when each stage ended" \
+	"$(grep -c '<stage name="[a-z]*" exit="0" ended="[0-9]*\.[0-9][0-9]"/>' "$record" 2>/dev/null)" 6
 check "no stage crashed (no signal, sanitizer or abort on stderr)" \
 	bash -c '! grep -E -i "killed|segmentation|core dumped|abort|AddressSanitizer|runtime error|exit(ed)? (status )?1[2-9][0-9]" "$1"' _ "$TEST_TMP/run.err"
 
