@@ -23,4 +23,10 @@ int program_start(struct config *cfg, int argc, char **argv,
     const struct option *extra, config_extra_fn fn, void *ctx,
     void (*usage)(FILE *), int max_operands, int *status);
 
+/*
+ * program_crash_point - tests prove recovery by having a stage SIGKILL
+ * itself at a named point (CREDPIPE_TEST_CRASH=NAME); otherwise nothing.
+ */
+void program_crash_point(const char *name);
+
 #endif

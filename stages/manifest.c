@@ -126,19 +126,6 @@ struct manifest {
 	int batches;                /* batches made */
 };
 
-/*
- * crash_point - tests kill the stage at NAME (CREDPIPE_TEST_CRASH=NAME)
- * to prove that a rerun recovers from a SIGKILL right there.
- */
-static void
-crash_point(const char *name)
-{
-	const char *at = getenv("CREDPIPE_TEST_CRASH");
-
-	if (at != NULL && strcmp(at, name) == 0)
-		raise(SIGKILL);
-}
-
 /* courier_index - index of COURIER in couriers[], or -1 */
 static int
 courier_index(const char *courier)
@@ -663,7 +650,7 @@ make_batch(struct manifest *m, const struct batch *b)
 		errno = err;
 		return -1;
 	}
-	crash_point("before-rename");
+	program_crash_point("before-rename");
 	/* the commit point: never over an existing batch */
 	if (renameat2(AT_FDCWD, temp, AT_FDCWD, final, RENAME_NOREPLACE)
 	    == -1 || fs_fsync_dir(daydir) == -1) {
@@ -671,7 +658,7 @@ make_batch(struct manifest *m, const struct batch *b)
 		fs_remove_tree(temp);
 		return -1;
 	}
-	crash_point("after-rename");
+	program_crash_point("after-rename");
 	if (registry_begin(m->reg) == -1) {
 		registry_failed(m, "begin");
 		return -1;
@@ -687,12 +674,12 @@ make_batch(struct manifest *m, const struct batch *b)
 		registry_failed(m, "commit");
 		return -1;
 	}
-	crash_point("after-registry");
+	program_crash_point("after-registry");
 	for (size_t i = 0; i < b->nparcels; i++) {
 		if (finish_dossier(m, b->parcels[i].dossier_id, b->courier,
 		    b->parcels[i].waybill, b->id) == -1)
 			set_status(m, EX_TEMPFAIL);
-		crash_point("after-finish");
+		program_crash_point("after-finish");
 	}
 	m->batches++;
 	log_info("%s: %zu parcels", b->id, b->nparcels);
@@ -748,7 +735,7 @@ make_batches(struct manifest *m)
 	size_t start = 0, size = (size_t)(m->cfg.batch_size > 0 ?
 	    m->cfg.batch_size : 50);
 
-	crash_point("after-waybills");
+	program_crash_point("after-waybills");
 	if (m->nparcels == 0 || open_font(m) == -1)
 		return;
 	courier_sort(m->parcels, m->nparcels);

@@ -184,19 +184,6 @@ struct worker {
 	pthread_t thread;
 };
 
-/*
- * crash_point - tests kill the stage at NAME (CREDPIPE_TEST_CRASH=NAME)
- * to prove that a rerun recovers from a SIGKILL right there.
- */
-static void
-crash_point(const char *name)
-{
-	const char *at = getenv("CREDPIPE_TEST_CRASH");
-
-	if (at != NULL && strcmp(at, name) == 0)
-		raise(SIGKILL);
-}
-
 /* note_status - remember the worst outcome: 70 over 75 over 0 (locked) */
 static void
 note_status(struct typeset *ts, int status)
@@ -252,15 +239,16 @@ hold(struct typeset *ts, const char *dir, struct result *r, const char *why)
 }
 
 /*
- * render_into - render document WHAT of FIELDS into J (its PDF to commit
- * at PATH): the next step is the commit. A document that cannot show a
- * character holds the dossier; a failure passes the id on.
+ * render_into - render document WHAT of FIELDS into J, its PDF to commit
+ * as OUT/SUBDIR/<id>.pdf, and name that file ("SUBDIR/<id>.pdf") in the
+ * result's FILE: the next step is the commit. A document that cannot show
+ * a character holds the dossier; a failure passes the id on.
  */
 static void
 render_into(struct typeset *ts, struct job *j, enum report_doc what,
-    const void *fields, const char *path)
+    const void *fields, const char *subdir, char *file, size_t fsize)
 {
-	char why[512];
+	char why[512], path[4096];
 	enum pdf_status st;
 
 	st = report_render(ts->font, what, fields, ts->cfg->now, &j->pdf,
@@ -276,7 +264,10 @@ render_into(struct typeset *ts, struct job *j, enum report_doc what,
 		j->step = STEP_EMIT;
 		return;
 	}
+	fs_path(path, sizeof path, "%s/%s/%s.pdf", ts->cfg->out, subdir,
+	    j->r->id);
 	snprintf(j->pdf_path, sizeof j->pdf_path, "%s", path);
+	snprintf(file, fsize, "%s/%s.pdf", subdir, j->r->id);
 	j->step = STEP_COMMIT;
 }
 
@@ -418,7 +409,6 @@ issue_render(struct worker *w, struct job *j)
 {
 	const struct config *cfg = w->ts->cfg;
 	struct result *r = j->r;
-	char path[4096];
 
 	if (report_fields_fill(j->fields, j->d, &j->cred, &j->rep,
 	    &w->ts->key, cfg->verify_url) < 0) {
@@ -427,8 +417,8 @@ issue_render(struct worker *w, struct job *j)
 		j->step = STEP_EMIT;
 		return;
 	}
-	fs_path(path, sizeof path, "%s/reports/%s.pdf", cfg->out, j->id);
-	render_into(w->ts, j, j->what, j->fields, path);
+	render_into(w->ts, j, j->what, j->fields, "reports", r->report_file,
+	    sizeof r->report_file);
 	if (j->step != STEP_COMMIT)
 		return;
 	j->crash_after_pdf = 1;
@@ -439,8 +429,6 @@ issue_render(struct worker *w, struct job *j)
 	    j->rep.issued);
 	snprintf(r->report_expires, sizeof r->report_expires, "%.10s",
 	    j->paper ? "" : j->rep.expires);
-	snprintf(r->report_file, sizeof r->report_file, "reports/%s.pdf",
-	    r->id);
 }
 
 /* check_result - the verification result of a verified report-check */
@@ -453,7 +441,6 @@ check_result(struct worker *w, struct job *j)
 	struct check_entry *e;
 	struct reg_report rep;
 	struct reg_credential cred;
-	char path[4096];
 	int i;
 
 	j->step = STEP_EMIT;
@@ -492,12 +479,9 @@ check_result(struct worker *w, struct job *j)
 	}
 	snprintf(r->report_issued, sizeof r->report_issued, "%.10s",
 	    f->decided);
-	fs_path(path, sizeof path, "%s/reports/%s.pdf", cfg->out, r->id);
-	render_into(w->ts, j, REPORT_CHECK, f, path);
+	render_into(w->ts, j, REPORT_CHECK, f, "reports", r->report_file,
+	    sizeof r->report_file);
 	free(f);
-	if (j->step == STEP_COMMIT)
-		snprintf(r->report_file, sizeof r->report_file,
-		    "reports/%s.pdf", r->id);
 }
 
 /* notice - the notice of a rejected or not verified dossier */
@@ -507,7 +491,6 @@ notice(struct worker *w, struct job *j, int have_dossier)
 	const struct config *cfg = w->ts->cfg;
 	struct result *r = j->r;
 	struct notice_fields *f;
-	char path[4096];
 	time_t t;
 	int i;
 
@@ -538,12 +521,9 @@ notice(struct worker *w, struct job *j, int have_dossier)
 		    r->reasons[i].text);
 	}
 	f->nreasons = i;
-	fs_path(path, sizeof path, "%s/notices/%s.pdf", cfg->out, r->id);
-	render_into(w->ts, j, REPORT_NOTICE, f, path);
+	render_into(w->ts, j, REPORT_NOTICE, f, "notices", r->notice_file,
+	    sizeof r->notice_file);
 	free(f);
-	if (j->step == STEP_COMMIT)
-		snprintf(r->notice_file, sizeof r->notice_file,
-		    "notices/%s.pdf", r->id);
 }
 
 /* stays_in_spool - a verified paper-certification waits for manifest */
@@ -579,7 +559,7 @@ finish_up(const struct config *cfg, const struct result *r,
 		log_warn("%s: cannot publish the result", r->id);
 		return exit_for_errno(errno);
 	}
-	crash_point("typeset-after-publish");
+	program_crash_point("typeset-after-publish");
 	if (place == SPOOL_ACTIVE && !stays_in_spool(r) &&
 	    spool_finish(cfg, r->id, SPOOL_DONE, NULL) == -1) {
 		log_warn("%s: cannot move to done", r->id);
@@ -703,14 +683,14 @@ commit_job(struct typeset *ts, struct job *j)
 		return;
 	}
 	if (j->crash_after_pdf)
-		crash_point("typeset-after-pdf");
+		program_crash_point("typeset-after-pdf");
 	spool_state_path(j->dir, "typeset", path, sizeof path);
 	if (result_save(j->r, path) == -1) {
 		log_warn("%s: cannot commit typeset.xml", j->id);
 		j->rc = exit_for_errno(errno);
 		return;
 	}
-	crash_point("typeset-after-state");
+	program_crash_point("typeset-after-state");
 	j->rc = finish_up(ts->cfg, j->r, j->place);
 	if (j->rc == 0)
 		log_info("%s: %s", j->id, j->r->report_file[0] ?
@@ -886,7 +866,7 @@ issue_group(struct worker *w, struct job **group, int n)
 		return;
 	}
 	if (issued > 0)
-		crash_point("typeset-after-issue");
+		program_crash_point("typeset-after-issue");
 }
 
 /* issuer_main - the issuer: every waiting issue in one transaction */

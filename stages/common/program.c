@@ -1,7 +1,10 @@
 /*
  * program.c - the opening every credpipe program shares.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "log.h"
@@ -45,4 +48,14 @@ program_start(struct config *cfg, int argc, char **argv,
 		return -1;
 	}
 	return argi;
+}
+
+/* program_crash_point - SIGKILL here when CREDPIPE_TEST_CRASH names NAME */
+void
+program_crash_point(const char *name)
+{
+	const char *at = getenv("CREDPIPE_TEST_CRASH");
+
+	if (at != NULL && strcmp(at, name) == 0)
+		raise(SIGKILL);
 }
