@@ -791,20 +791,28 @@ pdf_text_box(struct pdf_page *page, double x, double y, double w, double h,
 	return ok ? size : -1;
 }
 
-/* pdf_line - a line */
+/* page_box - record KIND with four coordinates and a line width */
+static void
+page_box(struct pdf_page *page, enum op_kind kind, double x, double y,
+    double w, double h, double width)
+{
+	struct op *op = page_op(page, kind);
+
+	if (op == NULL)
+		return;
+	op->x = x;
+	op->y = y;
+	op->w = w;
+	op->h = h;
+	op->size = width;
+}
+
+/* pdf_line - a line from (X1, Y1) to (X2, Y2) */
 void
 pdf_line(struct pdf_page *page, double x1, double y1, double x2, double y2,
     double width)
 {
-	struct op *op = page_op(page, OP_LINE);
-
-	if (op == NULL)
-		return;
-	op->x = x1;
-	op->y = y1;
-	op->w = x2;
-	op->h = y2;
-	op->size = width;
+	page_box(page, OP_LINE, x1, y1, x2, y2, width);
 }
 
 /* pdf_rect - outline of a box */
@@ -812,29 +820,14 @@ void
 pdf_rect(struct pdf_page *page, double x, double y, double w, double h,
     double width)
 {
-	struct op *op = page_op(page, OP_RECT);
-
-	if (op == NULL)
-		return;
-	op->x = x;
-	op->y = y;
-	op->w = w;
-	op->h = h;
-	op->size = width;
+	page_box(page, OP_RECT, x, y, w, h, width);
 }
 
 /* pdf_fill_rect - a filled box in the current gray */
 void
 pdf_fill_rect(struct pdf_page *page, double x, double y, double w, double h)
 {
-	struct op *op = page_op(page, OP_FILL);
-
-	if (op == NULL)
-		return;
-	op->x = x;
-	op->y = y;
-	op->w = w;
-	op->h = h;
+	page_box(page, OP_FILL, x, y, w, h, 0);
 }
 
 /* qr_encode - libqrencode, level M, 8-bit, case-sensitive */
