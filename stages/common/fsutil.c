@@ -603,14 +603,55 @@ fs_list_free(char **names, size_t n)
 	free(names);
 }
 
+/*
+ * each_entry - call FN(DIR/name, CTX) for every entry of directory DIR but
+ * "." and ".."; at a failure stop (-1, errno kept), or with KEEP_GOING
+ * visit the rest and return -1 at the end.
+ */
+static int
+each_entry(const char *path, int (*fn)(const char *, void *), void *ctx,
+    int keep_going)
+{
+	struct dirent *de;
+	DIR *dir;
+	int rc = 0, err = 0;
+
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		char sub[4096];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path,
+		    de->d_name) >= sizeof sub)
+			errno = ENAMETOOLONG;
+		else if (fn(sub, ctx) == 0)
+			continue;
+		rc = -1;
+		err = errno;
+		if (!keep_going)
+			break;
+	}
+	closedir(dir);
+	if (rc == -1)
+		errno = err;
+	return rc;
+}
+
+/* private_entry - each_entry callback of fs_private_tree */
+static int
+private_entry(const char *path, void *ctx)
+{
+	(void)ctx;
+	return fs_private_tree(path);
+}
+
 /* fs_private_tree - chmod go-rwx through a tree, links never followed */
 int
 fs_private_tree(const char *path)
 {
 	struct stat st;
-	struct dirent *de;
-	DIR *dir;
-	int rc = 0;
 
 	if (lstat(path, &st) == -1)
 		return -1;
@@ -621,19 +662,15 @@ fs_private_tree(const char *path)
 		return -1;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	if ((dir = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		char sub[4096];
+	return each_entry(path, private_entry, NULL, 1);
+}
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path,
-		    de->d_name) >= sizeof sub || fs_private_tree(sub) == -1)
-			rc = -1;
-	}
-	closedir(dir);
-	return rc;
+/* remove_entry - each_entry callback of fs_remove_tree */
+static int
+remove_entry(const char *path, void *ctx)
+{
+	(void)ctx;
+	return fs_remove_tree(path);
 }
 
 /* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
@@ -641,30 +678,13 @@ int
 fs_remove_tree(const char *path)
 {
 	struct stat st;
-	struct dirent *de;
-	DIR *dir;
 
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path);
-	dir = opendir(path);
-	if (dir == NULL)
+	if (each_entry(path, remove_entry, NULL, 0) == -1)
 		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		char sub[4096];
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path,
-		    de->d_name) >= sizeof sub || fs_remove_tree(sub) == -1) {
-			int err = errno;
-			closedir(dir);
-			errno = err;
-			return -1;
-		}
-	}
-	closedir(dir);
 	return rmdir(path);
 }
 
