@@ -75,6 +75,23 @@ struct dossier {
 	int nattachments;
 };
 
+/* the kinds of dossier (SPEC §3); DOSSIER_UNKNOWN when unreadable */
+enum dossier_kind {
+	DOSSIER_UNKNOWN = 0,
+	DOSSIER_ONLINE_REPORT,
+	DOSSIER_PAPER_CERTIFICATION,
+	DOSSIER_EXTENSION,
+	DOSSIER_REPORT_CHECK,
+};
+
+/* dossier_kind_of - the kind named NAME ("online-report", ...) */
+enum dossier_kind dossier_kind_of(const char *name);
+/* dossier_kind_name - "online-report", ..., "unknown" */
+const char *dossier_kind_name(enum dossier_kind kind);
+/* dossier_kind_zh / dossier_kind_en - what a notice calls the kind */
+const char *dossier_kind_zh(enum dossier_kind kind);
+const char *dossier_kind_en(enum dossier_kind kind);
+
 /* dossier_from_doc - extract a parsed dossier.xml; 0, or -1 if not one */
 int dossier_from_doc(xmlDocPtr doc, struct dossier *d);
 /*

@@ -80,7 +80,7 @@ struct check_fields {
 struct notice_reason {
 	char code[40];
 	char field[48];
-	char text[512];                 /* the result's sentence (English) */
+	char text[512];                 /* the result's sentence: not shown */
 };
 
 struct notice_fields {
@@ -98,7 +98,16 @@ struct notice_fields {
 char *report_mask_id(const char *id, char *buf, size_t size);
 /* report_group_code - "7KQ2 M9X4 T1HC 8D5R" */
 char *report_group_code(const char *code, char *buf, size_t size);
-/* reason_title_zh / reason_title_en - the catalogue of reason titles */
+/* what a notice says of one reason code (SPEC §3), in both languages */
+struct notice_text {
+	const char *code;
+	const char *title_zh, *title_en;
+	const char *text_zh, *text_en;  /* what is wrong, what to do */
+};
+
+/* notice_text_find - the notice texts of reason CODE, or NULL */
+const struct notice_text *notice_text_find(const char *code);
+/* reason_title_zh / reason_title_en - the titles of reason CODE */
 const char *reason_title_zh(const char *code);
 const char *reason_title_en(const char *code);
 /* report_level_zh / report_study_form_zh / report_gender_zh - labels */

@@ -62,6 +62,7 @@
 #include "log.h"
 #include "payload.h"
 #include "registry.h"
+#include "report.h"
 #include "timeutil.h"
 #include "xmlsafe.h"
 
@@ -100,21 +101,6 @@ on_option(int opt, const char *arg, void *ctx)
 		return 0;
 	}
 	return -1;
-}
-
-/* mask_id - 110105********002X */
-static const char *
-mask_id(const char *id, char *buf, size_t size)
-{
-	size_t len = strlen(id);
-
-	if (len < 10) {
-		snprintf(buf, size, "****");
-		return buf;
-	}
-	snprintf(buf, size, "%.6s%.*s%s", id, (int)(len - 10),
-	    "****************************", id + len - 4);
-	return buf;
 }
 
 /* open_registry - the registry of CFG, or exit with its status */
@@ -175,7 +161,7 @@ print_credential(const char *label, const struct reg_credential *c)
 	    "holder=\"%s\" id-number=%s institution=%s level=%s major=\"%s\" "
 	    "study-form=\"%s\" entry=%s graduation=%s\n", label,
 	    c->certificate_number, c->status, c->source, c->holder_name,
-	    mask_id(c->holder_id, masked, sizeof masked), c->institution_code,
+	    report_mask_id(c->holder_id, masked, sizeof masked), c->institution_code,
 	    c->level, c->major, c->study_form, c->entry_date,
 	    c->graduation_date);
 }
@@ -701,7 +687,7 @@ show_credential(const struct reg_credential *c)
 	printf("certificate-number: %s\nstatus: %s\nsource: %s\n"
 	    "holder: %s\nid-number: %s\ninstitution: %s %s\nlevel: %s\n"
 	    "major: %s\n", c->certificate_number, c->status, c->source,
-	    c->holder_name, mask_id(c->holder_id, masked, sizeof masked),
+	    c->holder_name, report_mask_id(c->holder_id, masked, sizeof masked),
 	    c->institution_code, c->institution_name, c->level, c->major);
 	if (c->study_form[0] != '\0')
 		printf("study-form: %s\n", c->study_form);
@@ -737,7 +723,7 @@ cmd_show(const struct config *cfg, const char *key)
 				printf("dossier: %s\n", r.report.dossier_id);
 			printf("certificate-number: %s\nholder-id-number: "
 			    "%s\n", r.report.certificate_number,
-			    mask_id(r.report.holder_id, masked,
+			    report_mask_id(r.report.holder_id, masked,
 			    sizeof masked));
 		}
 	} else {

@@ -17,6 +17,56 @@
 #include "fsutil.h"
 #include "xmlsafe.h"
 
+/*
+ * The one table of dossier kinds: the name in dossier.xml and in results,
+ * and what documents call it. Indexed by enum dossier_kind.
+ */
+static const struct {
+	const char *name, *zh, *en;
+} kinds[] = {
+	[DOSSIER_UNKNOWN] = { "unknown", "无法识别", "Unknown" },
+	[DOSSIER_ONLINE_REPORT] = { "online-report", "在线验证报告",
+	    "Online verification report" },
+	[DOSSIER_PAPER_CERTIFICATION] = { "paper-certification",
+	    "纸质认证报告", "Paper certification report" },
+	[DOSSIER_EXTENSION] = { "extension", "报告延期", "Report extension" },
+	[DOSSIER_REPORT_CHECK] = { "report-check", "报告核验",
+	    "Report check" },
+};
+
+/* dossier_kind_of - the kind named NAME; DOSSIER_UNKNOWN if none */
+enum dossier_kind
+dossier_kind_of(const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return (enum dossier_kind)i;
+	return DOSSIER_UNKNOWN;
+}
+
+/* dossier_kind_name - the kind's name in dossier.xml and results */
+const char *
+dossier_kind_name(enum dossier_kind kind)
+{
+	return kinds[kind].name;
+}
+
+/* dossier_kind_zh - the kind in Chinese */
+const char *
+dossier_kind_zh(enum dossier_kind kind)
+{
+	return kinds[kind].zh;
+}
+
+/* dossier_kind_en - the kind in English */
+const char *
+dossier_kind_en(enum dossier_kind kind)
+{
+	return kinds[kind].en;
+}
+
 /* child_text - text of NODE's child NAME into BUF; 1 if the child exists */
 static int
 child_text(xmlNodePtr node, const char *name, char *buf, size_t size)

@@ -30,60 +30,188 @@
 #define ROW_PAD 1.2
 #define SEAL_W 52.0            /* the seal box of a paper report, mm */
 
-/* one entry of the reason catalogue */
-struct reason_title {
-	const char *code, *zh, *en;
-};
-
 /*
- * The catalogue of reason titles (SPEC §3). The result files carry the
- * code and a specific English sentence; documents show these titles.
+ * The notices (SPEC §3): for every reason code a title and a sentence in
+ * each language, written for the applicant who reads the notice: what is
+ * wrong and what to do. The code and the field stay in the result XML for
+ * staff; a notice page shows neither, nor the English sentence of the
+ * result, which names elements of the dossier file.
  */
-static const struct reason_title reasons[] = {
-	{ "malformed-xml", "申请文件格式错误", "Malformed application file" },
+static const struct notice_text notices[] = {
+	{ "malformed-xml", "申请文件无法读取", "Application file cannot be read",
+	  "提交的申请文件已损坏或不完整，无法读取。请用申请系统重新生成申请"
+	  "文件后重新提交。",
+	  "The application file you submitted is damaged or incomplete and "
+	  "cannot be read. Please produce the application file again with the "
+	  "application system and submit it anew." },
 	{ "unsafe-input", "申请材料含不安全内容",
-	  "Unsafe content in the application" },
-	{ "schema", "申请文件不符合规范",
-	  "Application file does not follow the schema" },
-	{ "bad-id-number", "身份证件号码有误", "Invalid resident ID number" },
+	  "Unsafe content in the application",
+	  "申请材料中含有不予接受的内容（如快捷方式、链接、多层文件夹或含特殊"
+	  "字符的文件名）。请只提交普通图片文件，文件名仅用字母、数字、点、下"
+	  "划线和连字符，然后重新提交。",
+	  "The application contains content that is not accepted (shortcuts, "
+	  "links, nested folders or file names with other characters). Please "
+	  "submit plain image files only, named with letters, digits, dots, "
+	  "underscores and hyphens, and apply again." },
+	{ "schema", "申请表填写不规范", "Application form not filled in as "
+	  "required",
+	  "申请表中有项目缺失、多余或取值不在允许范围内（例如有效期须为30至"
+	  "180天）。请按申请表的说明逐项核对后重新提交。",
+	  "Some items of the application form are missing, superfluous or "
+	  "outside the values allowed (for example, the validity must be "
+	  "between 30 and 180 days). Please check each item against the "
+	  "form's instructions and apply again." },
+	{ "bad-id-number", "身份证件号码有误", "Invalid resident ID number",
+	  "填写的居民身份证号码不正确，或与填写的出生日期、性别不一致。请对照"
+	  "身份证核对号码、出生日期和性别后重新提交。",
+	  "The resident ID number given is not valid, or does not agree with "
+	  "the date of birth or the gender given. Please check the number, "
+	  "the date of birth and the gender against the ID card and apply "
+	  "again." },
 	{ "bad-certificate-number", "证书编号有误",
-	  "Invalid certificate number" },
-	{ "bad-date", "日期有误", "Invalid date" },
-	{ "bad-contact", "联系方式有误", "Invalid contact details" },
-	{ "missing-material", "缺少必要信息", "Required information missing" },
-	{ "missing-attachment", "缺少附件", "Attachment missing" },
-	{ "bad-attachment", "附件无效", "Invalid attachment" },
+	  "Invalid certificate number",
+	  "填写的毕业证书编号不正确，或与填写的院校、毕业年份、学历层次不一致"
+	  "。请对照毕业证书核对后重新提交。",
+	  "The certificate number given is not valid, or does not agree with "
+	  "the institution, the year of graduation or the level given. Please "
+	  "check it against the graduation certificate and apply again." },
+	{ "bad-date", "日期有误", "Invalid date",
+	  "填写的日期不存在、晚于今天，或入学日期不早于毕业日期。请核对各项"
+	  "日期的年、月、日后重新提交。",
+	  "A date given does not exist or lies in the future, or the date of "
+	  "entry is not before the date of graduation. Please check the dates "
+	  "(year-month-day) and apply again." },
+	{ "bad-contact", "联系方式有误", "Invalid contact details",
+	  "填写的手机号码或邮政编码不正确：手机号码应为11位中国大陆手机号，邮"
+	  "政编码应为6位数字。请更正后重新提交。",
+	  "A mobile number or a postcode given is not valid: a mobile number "
+	  "is a mainland China mobile number of 11 digits, a postcode has 6 "
+	  "digits. Please correct it and apply again." },
+	{ "missing-material", "缺少必要信息", "Required information missing",
+	  "此类申请所需的信息或材料不全（例如纸质认证的邮寄信息，或代理人办理"
+	  "时的授权委托书和代理人身份证件）。请补齐后重新提交。",
+	  "Information or material this kind of application needs is missing "
+	  "(for example the delivery address of a paper certification, or the "
+	  "power of attorney and the agent's ID card when an agent applies). "
+	  "Please complete it and apply again." },
+	{ "missing-attachment", "缺少附件", "Attachment missing",
+	  "申请中列出的附件没有随申请提交，或提交时尚未上传完整。请上传全部附"
+	  "件后重新提交。",
+	  "An attachment listed in the application was not submitted with it, "
+	  "or the upload was still incomplete. Please upload every attachment "
+	  "and apply again." },
+	{ "bad-attachment", "附件无效", "Invalid attachment",
+	  "有附件无法使用：文件损坏、超过20MB、不是图片，或与申请中给出的校验"
+	  "值不符。请重新扫描或拍摄、上传后重新提交。",
+	  "An attachment cannot be used: the file is damaged, larger than "
+	  "20 MB, not an image, or does not match the checksum given in the "
+	  "application. Please scan or photograph it again, upload it and "
+	  "apply again." },
 	{ "wrong-channel", "申请类别与学历不符",
-	  "Wrong application type for this credential" },
+	  "Wrong application type for this credential",
+	  "2002年1月1日及以后毕业的学历申请在线验证报告，此前毕业的学历申请纸"
+	  "质认证报告。请按毕业时间选择申请类别后重新提交。",
+	  "Qualifications obtained on or after 1 January 2002 are certified by "
+	  "an online verification report, earlier ones by a paper "
+	  "certification report. Please choose the type that fits the date of "
+	  "graduation and apply again." },
 	{ "reconsideration-not-allowed", "不符合复核条件",
-	  "Reconsideration not allowed" },
-	{ "duplicate", "重复提交", "Duplicate application" },
-	{ "no-record", "未查到相应记录", "No matching record" },
-	{ "record-mismatch", "信息与记录不符",
-	  "Details differ from the record" },
-	{ "record-revoked", "学历记录已撤销", "Record revoked" },
+	  "Reconsideration not allowed",
+	  "申请复核时填写的原申请编号不能使用：原申请尚未作出决定、已经通过，"
+	  "或本类申请不适用复核。请核对原申请编号；无需复核的，直接重新申请即"
+	  "可。",
+	  "The application number given for reconsideration cannot be used: "
+	  "that application has not been decided, was granted, or this type of "
+	  "application cannot ask for one. Please check the number, or simply "
+	  "apply again without it." },
+	{ "duplicate", "重复提交", "Application already received",
+	  "相同的申请此前已经收到，本次提交不再处理；原申请的结果将另行通知，"
+	  "无需再次提交。",
+	  "This application was already received and is handled under its "
+	  "first submission, whose result you will receive. There is no need "
+	  "to submit it again." },
+	{ "no-record", "未查到相应记录", "No matching record",
+	  "学历档案中没有与所填信息相符的记录。请核对证书编号（2002年以前的学"
+	  "历核对身份证件号码、院校和毕业年份；申请延期的核对报告验证码）；信"
+	  "息无误的，请联系毕业院校确认学历已登记。",
+	  "No record matches the details given. Please check the certificate "
+	  "number (before 2002: the ID number, the institution and the year of "
+	  "graduation; for an extension: the verification code of the report); "
+	  "if they are right, ask the institution whether the qualification "
+	  "has been registered." },
+	{ "record-mismatch", "信息与记录不符", "Details differ from the record",
+	  "所填信息与学历档案记录不一致。请对照毕业证书核对并更正后重新提交；"
+	  "认为档案记录有误的，请联系毕业院校更正。",
+	  "The details given differ from the record of the qualification. "
+	  "Please check them against the graduation certificate, correct them "
+	  "and apply again; if you believe the record is wrong, ask the "
+	  "institution to correct it." },
+	{ "record-revoked", "学历记录已撤销", "Record revoked",
+	  "该学历记录或报告已被撤销，不能出具或延期报告。如有疑问，请联系毕业"
+	  "院校或本机构。",
+	  "The qualification record, or the report, has been revoked: no report "
+	  "can be issued or extended for it. If you have questions, please "
+	  "contact the institution or this office." },
 	{ "already-certified", "该学历已出具过纸质认证报告",
-	  "A paper report was already issued for this credential" },
-	{ "qr-unreadable", "无法识别报告二维码", "Report QR code unreadable" },
+	  "A paper report was already issued for this credential",
+	  "每份学历只出具一次纸质认证报告，该学历此前已经出具。请使用已出具的"
+	  "报告。",
+	  "A paper certification report is issued only once for each "
+	  "qualification, and this one already has one. Please use the report "
+	  "issued before." },
+	{ "qr-unreadable", "无法识别报告二维码", "Report QR code unreadable",
+	  "上传的报告中无法识别二维码。请将报告平整放置，以不低于150dpi的分辨"
+	  "率完整扫描整页（包括右上方的二维码）后重新提交。",
+	  "No QR code could be read in the report uploaded. Please lay the "
+	  "report flat, scan the whole page (with the QR code at the top "
+	  "right) at 150 dpi or more, and apply again." },
 	{ "qr-unknown", "二维码不是本机构出具的报告",
-	  "QR code is not one of our reports" },
-	{ "qr-bad-signature", "二维码签名无效", "QR code signature invalid" },
-	{ "qr-expired", "报告已过有效期", "Report expired" },
-	{ "qr-revoked", "报告已撤销", "Report revoked" },
+	  "QR code is not one of our reports",
+	  "上传图片中的二维码不属于本机构出具的报告。请上传本机构出具的学历验"
+	  "证报告。",
+	  "The QR code in the uploaded image does not belong to a report of "
+	  "this office. Please upload a verification report issued by this "
+	  "office." },
+	{ "qr-bad-signature", "二维码签名无效", "QR code signature invalid",
+	  "报告二维码的数字签名未通过核验，报告可能被改动过或并非本机构出具。"
+	  "请向持证人索取原始报告，或联系本机构。",
+	  "The digital signature of the report's QR code does not check out: "
+	  "the report may have been altered, or was not issued by this office. "
+	  "Please ask the holder for the original report, or contact this "
+	  "office." },
+	{ "qr-expired", "报告已过有效期", "Report expired",
+	  "提交的报告已过有效期。请持证人申请延期或申请新的报告后重新提交。",
+	  "The report submitted is past its validity. Please ask the holder to "
+	  "extend it or to apply for a new report, and apply again." },
+	{ "qr-revoked", "报告已撤销", "Report revoked",
+	  "提交的报告已被本机构撤销，不再有效。如有疑问，请联系本机构。",
+	  "The report submitted has been revoked by this office and is no "
+	  "longer valid. If you have questions, please contact this office." },
 	{ "qr-mismatch", "报告与申请人不符",
-	  "Report does not match the applicant" },
-	{ "extension-not-allowed", "不符合延期条件", "Extension not allowed" },
+	  "Report does not match the applicant",
+	  "提交报告的持证人或证书编号与本申请所填信息不一致。请核对持证人的身"
+	  "份证件号码和证书编号，或提交该持证人本人的报告。",
+	  "The holder or the certificate number of the report submitted "
+	  "differs from the details of this application. Please check the "
+	  "holder's ID number and certificate number, or submit that holder's "
+	  "own report." },
+	{ "extension-not-allowed", "不符合延期条件", "Extension not allowed",
+	  "只有在线验证报告可以延期，并须在有效期届满前30天内或届满后申请。请"
+	  "在此期间重新申请，或申请新的报告。",
+	  "Only an online verification report can be extended, and only from "
+	  "30 days before its expiry onwards. Please apply again within that "
+	  "time, or apply for a new report." },
 };
 
-/* reason_find - the catalogue entry of CODE, or NULL */
-static const struct reason_title *
-reason_find(const char *code)
+/* notice_text_find - the notice texts of reason CODE, or NULL */
+const struct notice_text *
+notice_text_find(const char *code)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-		if (strcmp(reasons[i].code, code) == 0)
-			return &reasons[i];
+	for (i = 0; i < sizeof notices / sizeof notices[0]; i++)
+		if (strcmp(notices[i].code, code) == 0)
+			return &notices[i];
 	return NULL;
 }
 
@@ -91,136 +219,144 @@ reason_find(const char *code)
 const char *
 reason_title_zh(const char *code)
 {
-	const struct reason_title *t = reason_find(code);
+	const struct notice_text *t = notice_text_find(code);
 
-	return t ? t->zh : "其他原因";
+	return t ? t->title_zh : "其他原因";
 }
 
 /* reason_title_en - English title of a reason code */
 const char *
 reason_title_en(const char *code)
 {
-	const struct reason_title *t = reason_find(code);
+	const struct notice_text *t = notice_text_find(code);
 
-	return t ? t->en : code;
+	return t ? t->title_en : code;
 }
+
+/* one value of the result or the registry in both languages */
+struct label {
+	const char *key, *zh, *en;
+};
+
+static const struct label levels[] = {
+	{ "junior-college", "专科", "Junior college" },
+	{ "undergraduate", "本科", "Undergraduate" },
+	{ "master", "硕士研究生", "Master" },
+	{ "doctorate", "博士研究生", "Doctorate" },
+};
+
+static const struct label study_forms[] = {
+	{ "full-time", "全日制", "Full-time" },
+	{ "part-time", "非全日制", "Part-time" },
+	{ "distance", "远程教育", "Distance learning" },
+	{ "self-study", "高等教育自学考试", "Self-study examinations" },
+};
+
+static const struct label genders[] = {
+	{ "male", "男", "Male" },
+	{ "female", "女", "Female" },
+};
+
+static const struct label qr_statuses[] = {
+	{ "valid", "有效", "Valid" },
+	{ "unreadable", "无法识别", "Unreadable" },
+	{ "foreign", "非本机构报告", "Not our report" },
+	{ "unknown", "未查到", "Unknown" },
+	{ "bad-signature", "签名无效", "Bad signature" },
+	{ "expired", "已过期", "Expired" },
+	{ "revoked", "已撤销", "Revoked" },
+	{ "mismatch", "与申请人不符", "Mismatch" },
+};
+
+/*
+ * The fields a reason may name (result/reason/@field), in the words of
+ * the application form: a notice says which item to correct without the
+ * element path the result carries.
+ */
+static const struct label form_items[] = {
+	{ "applicant/id-number", "申请人身份证件号码",
+	  "the applicant's ID number" },
+	{ "agent/id-number", "代理人身份证件号码", "the agent's ID number" },
+	{ "applicant/phone", "申请人手机号码", "the applicant's mobile number" },
+	{ "agent/phone", "代理人手机号码", "the agent's mobile number" },
+	{ "delivery/phone", "收件人手机号码", "the recipient's mobile number" },
+	{ "delivery/postcode", "邮寄地址的邮政编码",
+	  "the postcode of the delivery address" },
+	{ "credential/entry-date", "入学日期", "the date of entry" },
+	{ "credential/graduation-date", "毕业日期", "the date of graduation" },
+	{ "credential/certificate-number", "证书编号",
+	  "the certificate number" },
+	{ "received", "申请提交时间", "the time of submission" },
+	{ "attachments", "附件", "the attachments" },
+	{ "files", "申请材料文件", "the files of the application" },
+	{ "dossier.xml", "申请文件", "the application file" },
+	{ "credential", "学历信息", "the qualification details" },
+	{ "request", "申请事项", "the request details" },
+	{ "delivery", "邮寄信息", "the delivery details" },
+	{ "reconsideration-of", "复核原申请编号",
+	  "the application to be reconsidered" },
+	{ "name", "姓名", "the name" },
+	{ "id-number", "身份证件号码", "the ID number" },
+	{ "institution", "毕业院校", "the institution" },
+	{ "level", "层次", "the level" },
+	{ "graduation-date", "毕业日期", "the date of graduation" },
+};
+
+/* label_find - the entry of KEY in TABLE of N entries, or NULL */
+static const struct label *
+label_find(const struct label *table, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* label_zh_of / label_en_of - a key's Chinese (the key when unknown) or
+ * English ("" when unknown) */
+static const char *
+label_zh_of(const struct label *table, size_t n, const char *key)
+{
+	const struct label *l = label_find(table, n, key);
+
+	return l ? l->zh : key;
+}
+
+/* label_en_of - see label_zh_of */
+static const char *
+label_en_of(const struct label *table, size_t n, const char *key)
+{
+	const struct label *l = label_find(table, n, key);
+
+	return l ? l->en : "";
+}
+
+#define label_zh(table, key) \
+	label_zh_of(table, sizeof table / sizeof table[0], key)
+#define label_en(table, key) \
+	label_en_of(table, sizeof table / sizeof table[0], key)
 
 /* report_level_zh - Chinese name of a level */
 const char *
 report_level_zh(const char *level)
 {
-	if (strcmp(level, "junior-college") == 0)
-		return "专科";
-	if (strcmp(level, "undergraduate") == 0)
-		return "本科";
-	if (strcmp(level, "master") == 0)
-		return "硕士研究生";
-	if (strcmp(level, "doctorate") == 0)
-		return "博士研究生";
-	return level;
-}
-
-/* level_en - English name of a level */
-static const char *
-level_en(const char *level)
-{
-	if (strcmp(level, "junior-college") == 0)
-		return "Junior college";
-	if (strcmp(level, "undergraduate") == 0)
-		return "Undergraduate";
-	if (strcmp(level, "master") == 0)
-		return "Master";
-	if (strcmp(level, "doctorate") == 0)
-		return "Doctorate";
-	return "";
+	return label_zh(levels, level);
 }
 
 /* report_study_form_zh - Chinese name of a study form */
 const char *
 report_study_form_zh(const char *form)
 {
-	if (strcmp(form, "full-time") == 0)
-		return "全日制";
-	if (strcmp(form, "part-time") == 0)
-		return "非全日制";
-	if (strcmp(form, "distance") == 0)
-		return "远程教育";
-	if (strcmp(form, "self-study") == 0)
-		return "高等教育自学考试";
-	return form;
-}
-
-/* study_form_en - English name of a study form */
-static const char *
-study_form_en(const char *form)
-{
-	if (strcmp(form, "full-time") == 0)
-		return "Full-time";
-	if (strcmp(form, "part-time") == 0)
-		return "Part-time";
-	if (strcmp(form, "distance") == 0)
-		return "Distance learning";
-	if (strcmp(form, "self-study") == 0)
-		return "Self-study examinations";
-	return "";
+	return label_zh(study_forms, form);
 }
 
 /* report_gender_zh - 男 / 女 */
 const char *
 report_gender_zh(const char *gender)
 {
-	if (strcmp(gender, "male") == 0)
-		return "男";
-	if (strcmp(gender, "female") == 0)
-		return "女";
-	return gender;
-}
-
-/* gender_en - Male / Female */
-static const char *
-gender_en(const char *gender)
-{
-	if (strcmp(gender, "male") == 0)
-		return "Male";
-	if (strcmp(gender, "female") == 0)
-		return "Female";
-	return "";
-}
-
-/* qr_status_zh / qr_status_en - a scanned report's status */
-static const char *
-qr_status_zh(const char *s)
-{
-	static const char *const map[][2] = {
-		{ "valid", "有效" }, { "unreadable", "无法识别" },
-		{ "foreign", "非本机构报告" }, { "unknown", "未查到" },
-		{ "bad-signature", "签名无效" }, { "expired", "已过期" },
-		{ "revoked", "已撤销" }, { "mismatch", "与申请人不符" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i][0], s) == 0)
-			return map[i][1];
-	return s;
-}
-
-/* qr_status_en - English status */
-static const char *
-qr_status_en(const char *s)
-{
-	static const char *const map[][2] = {
-		{ "valid", "Valid" }, { "unreadable", "Unreadable" },
-		{ "foreign", "Not our report" }, { "unknown", "Unknown" },
-		{ "bad-signature", "Bad signature" }, { "expired", "Expired" },
-		{ "revoked", "Revoked" }, { "mismatch", "Mismatch" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i][0], s) == 0)
-			return map[i][1];
-	return s;
+	return label_zh(genders, gender);
 }
 
 /* report_mask_id - first 6, 8 stars, last 4 (shorter ones: all stars) */
@@ -520,7 +656,7 @@ holder_and_qr(struct pdf_page *page, double y, const struct report_fields *f)
 		snprintf(v, sizeof v, "%s", f->holder_name);
 	y += field_row(page, y, w, "姓名", "Name", v, 12, PDF_BOLD);
 	snprintf(v, sizeof v, "%s  %s", report_gender_zh(f->gender),
-	    gender_en(f->gender));
+	    label_en(genders, f->gender));
 	y += field_row(page, y, w, "性别", "Gender", v, VALUE_SIZE, 0);
 	y += field_row(page, y, w, "出生日期", "Date of birth",
 	    or_dash(f->birth_date), VALUE_SIZE, 0);
@@ -546,12 +682,12 @@ credential_rows(struct pdf_page *page, double y, const struct report_fields *f)
 	y += field_row(page, y, CONTENT_W, "专业", "Major", or_dash(f->major),
 	    VALUE_SIZE, 0);
 	snprintf(v, sizeof v, "%s  %s", report_level_zh(f->level),
-	    level_en(f->level));
+	    label_en(levels, f->level));
 	y += field_row(page, y, CONTENT_W, "层次", "Level", v, VALUE_SIZE, 0);
 	if (f->study_form[0])
 		snprintf(v, sizeof v, "%s  %s",
 		    report_study_form_zh(f->study_form),
-		    study_form_en(f->study_form));
+		    label_en(study_forms, f->study_form));
 	else
 		snprintf(v, sizeof v, "—");
 	y += field_row(page, y, CONTENT_W, "学习形式", "Study form", v,
@@ -658,36 +794,6 @@ report_paper_draw(struct pdf_doc *doc, const struct report_fields *f)
 	footer(page, f->dossier_id, "纸质认证报告 Paper certification report");
 }
 
-/* kind_zh / kind_en - names of dossier kinds */
-static const char *
-kind_zh(const char *kind)
-{
-	if (strcmp(kind, "online-report") == 0)
-		return "在线验证报告";
-	if (strcmp(kind, "paper-certification") == 0)
-		return "纸质认证报告";
-	if (strcmp(kind, "extension") == 0)
-		return "报告延期";
-	if (strcmp(kind, "report-check") == 0)
-		return "报告核验";
-	return "无法识别";
-}
-
-/* kind_en - English name of a dossier kind */
-static const char *
-kind_en(const char *kind)
-{
-	if (strcmp(kind, "online-report") == 0)
-		return "Online verification report";
-	if (strcmp(kind, "paper-certification") == 0)
-		return "Paper certification report";
-	if (strcmp(kind, "extension") == 0)
-		return "Report extension";
-	if (strcmp(kind, "report-check") == 0)
-		return "Report check";
-	return "Unknown";
-}
-
 /* report_check_draw - the report-check verification result */
 void
 report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
@@ -742,8 +848,8 @@ report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
 			snprintf(until, sizeof until, "长期有效\nNo expiry");
 		else
 			snprintf(until, sizeof until, "%s", e->expires);
-		snprintf(res, sizeof res, "%s\n%s", qr_status_zh(e->status),
-		    qr_status_en(e->status));
+		snprintf(res, sizeof res, "%s\n%s", label_zh(qr_statuses, e->status),
+		    label_en(qr_statuses, e->status));
 		cells[0] = e->attachment;
 		cells[1] = or_dash(code);
 		cells[2] = or_dash(e->certificate_number);
@@ -762,19 +868,41 @@ report_check_draw(struct pdf_doc *doc, const struct check_fields *f)
 	footer(page, f->dossier_id, "报告核验 Report check");
 }
 
+/*
+ * notice_details - the Details cell of reason R: the applicant's sentence
+ * in Chinese, then in English, each naming the item to correct in the
+ * words of the application form when the reason names one we know
+ */
+static void
+notice_details(const struct notice_reason *r, char *buf, size_t size)
+{
+	const struct notice_text *t = notice_text_find(r->code);
+	const struct label *item = label_find(form_items,
+	    sizeof form_items / sizeof form_items[0], r->field);
+
+	if (t == NULL)
+		snprintf(buf, size, "请联系本机构了解详情。\nPlease contact "
+		    "this office for the details.");
+	else if (item != NULL)
+		snprintf(buf, size, "%s（涉及：%s）\n%s (Concerns: %s.)",
+		    t->text_zh, item->zh, t->text_en, item->en);
+	else
+		snprintf(buf, size, "%s\n%s", t->text_zh, t->text_en);
+}
+
 /* report_notice_draw - the notice of a rejected / not verified dossier */
 void
 report_notice_draw(struct pdf_doc *doc, const struct notice_fields *f)
 {
 	static const struct pdf_column cols[] = {
-		{ 8, PDF_CENTER }, { 66, PDF_LEFT }, { 100, PDF_LEFT },
+		{ 8, PDF_CENTER }, { 46, PDF_LEFT }, { 120, PDF_LEFT },
 	};
 	static const char *const head[] = {
-		"#", "原因\nReason", "说明\nDetails",
+		"#", "原因\nReason", "说明\nWhat to do",
 	};
 	struct pdf_page *page = pdf_page_add(doc, PDF_A4_WIDTH, PDF_A4_HEIGHT);
-	const struct notice_reason *r;
-	char num[16], reason[600], detail[700], v[256], zh[1200], en[1200];
+	enum dossier_kind kind = dossier_kind_of(f->kind);
+	char num[16], reason[600], detail[1600], v[256], zh[1200], en[1200];
 	const char *cells[3];
 	int rejected = strcmp(f->outcome, "rejected") == 0, i;
 	double y;
@@ -788,9 +916,10 @@ report_notice_draw(struct pdf_doc *doc, const struct notice_fields *f)
 	    "未能核实  Not verified");
 	y += 11;
 	y = section(page, y, CONTENT_W, "申请信息", "Application");
-	y += field_row(page, y, CONTENT_W, "申请编号", "Dossier",
+	y += field_row(page, y, CONTENT_W, "申请编号", "Application number",
 	    f->dossier_id, VALUE_SIZE, 0);
-	snprintf(v, sizeof v, "%s  %s", kind_zh(f->kind), kind_en(f->kind));
+	snprintf(v, sizeof v, "%s  %s", dossier_kind_zh(kind),
+	    dossier_kind_en(kind));
 	y += field_row(page, y, CONTENT_W, "申请类别", "Application type", v,
 	    VALUE_SIZE, 0);
 	y += field_row(page, y, CONTENT_W, "申请人", "Applicant",
@@ -803,32 +932,40 @@ report_notice_draw(struct pdf_doc *doc, const struct notice_fields *f)
 	    "Why it could not be verified");
 	y += pdf_table_row(page, MARGIN, y, cols, 3, head, 9, PDF_BOLD);
 	for (i = 0; i < f->nreasons && y < 215; i++) {
-		r = &f->reasons[i];
+		const struct notice_reason *r = &f->reasons[i];
+
 		snprintf(num, sizeof num, "%d", i + 1);
 		snprintf(reason, sizeof reason, "%s\n%s",
 		    reason_title_zh(r->code), reason_title_en(r->code));
-		if (r->field[0])
-			snprintf(detail, sizeof detail, "%s (%s; %s)",
-			    r->text[0] ? r->text : r->code, r->code, r->field);
-		else
-			snprintf(detail, sizeof detail, "%s (%s)",
-			    r->text[0] ? r->text : r->code, r->code);
+		notice_details(r, detail, sizeof detail);
 		cells[0] = num;
 		cells[1] = reason;
 		cells[2] = detail;
-		y += pdf_table_row(page, MARGIN, y, cols, 3, cells, 9, 0);
+		y += pdf_table_row(page, MARGIN, y, cols, 3, cells, 8.5, 0);
 	}
 	y += 4;
-	snprintf(zh, sizeof zh, "如对本决定有异议，或已补正上述问题，可提交新的"
-	    "申请，在申请文件中以 <reconsideration-of>%s</reconsideration-of> "
-	    "注明本申请编号，并附上补正后的材料，本机构将重新审核（适用于在线验"
-	    "证报告和纸质认证报告申请；其他类别请重新提交申请）。", f->dossier_id);
-	snprintf(en, sizeof en, "If you disagree with this decision or have "
-	    "corrected the problems above, submit a new application naming "
-	    "this one in <reconsideration-of>%s</reconsideration-of>, with "
-	    "the corrected material, and it will be examined again "
-	    "(online-report and paper-certification applications; for other "
-	    "kinds, simply apply again).", f->dossier_id);
+	/* in words: the applicant fills in a form, not an XML element */
+	if (kind == DOSSIER_ONLINE_REPORT ||
+	    kind == DOSSIER_PAPER_CERTIFICATION) {
+		snprintf(zh, sizeof zh, "如对本决定有异议，或已补正上述问题，"
+		    "可以重新申请：在申请表“复核原申请编号”一栏填写本申请编号 "
+		    "%s，并附上补正后的材料，本机构将重新审核。", f->dossier_id);
+		snprintf(en, sizeof en, "If you disagree with this decision, "
+		    "or have corrected the problems above, you may apply again: "
+		    "when you apply again, give this application number in the "
+		    "field 'reconsideration of': %s, with the corrected "
+		    "material, and your application will be examined again.",
+		    f->dossier_id);
+	} else {
+		snprintf(zh, sizeof zh, "如对本决定有异议，或已补正上述问题，"
+		    "请直接重新申请（此类申请无需填写复核原申请编号）；如有疑问"
+		    "，请联系本机构并告知本申请编号 %s。", f->dossier_id);
+		snprintf(en, sizeof en, "If you disagree with this decision, "
+		    "or have corrected the problems above, simply apply again "
+		    "(this type of application needs no reconsideration "
+		    "number); for questions, contact this office with this "
+		    "application number: %s.", f->dossier_id);
+	}
 	paragraph(page, y, "申请复核", "Reconsideration", zh, en);
 	footer(page, f->dossier_id, "通知书 Notice");
 }

@@ -3,10 +3,12 @@
  * layout tests (pdftotext, pdftoppm) without a spool or a registry.
  *
  *   reportsample [--long] [--name NAME] online|paper|check|notice OUT.pdf
+ *   reportsample --reason CODE [--field F] [--kind K] notice OUT.pdf
  *
  * --long uses 40+ character names, majors and institutions; --name sets
  * the holder's name (e.g. a character the font lacks). The QR payload is
- * a fixed unsigned URL. Exit: 0 written, 1 held (message on stderr),
+ * a fixed unsigned URL. --reason makes a notice of that one reason
+ * (--field: the field it names; --kind: the dossier kind). Exit: 0 written, 1 held (message on stderr),
  * 2 usage, 3 error.
  */
 #include <stdio.h>
@@ -65,7 +67,8 @@ main(int argc, char **argv)
 	static struct report_fields rf;
 	static struct check_fields cf;
 	static struct notice_fields nf;
-	const char *name = NULL;
+	const char *name = NULL, *reason = NULL, *field = "";
+	const char *kind = "online-report";
 	struct pdf_font *font;
 	enum report_doc what;
 	const void *fields;
@@ -78,6 +81,18 @@ main(int argc, char **argv)
 			longer = 1;
 			argv++;
 			argc--;
+		} else if (strcmp(argv[1], "--reason") == 0 && argc > 2) {
+			reason = argv[2];
+			argv += 2;
+			argc -= 2;
+		} else if (strcmp(argv[1], "--field") == 0 && argc > 2) {
+			field = argv[2];
+			argv += 2;
+			argc -= 2;
+		} else if (strcmp(argv[1], "--kind") == 0 && argc > 2) {
+			kind = argv[2];
+			argv += 2;
+			argc -= 2;
 		} else if (strcmp(argv[1], "--name") == 0 && argc > 2) {
 			name = argv[2];
 			argv += 2;
@@ -125,7 +140,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "notice") == 0) {
 		what = REPORT_NOTICE;
 		snprintf(nf.dossier_id, sizeof nf.dossier_id, "A20261127000123");
-		snprintf(nf.kind, sizeof nf.kind, "online-report");
+		snprintf(nf.kind, sizeof nf.kind, "%s", kind);
 		snprintf(nf.outcome, sizeof nf.outcome, "not-verified");
 		snprintf(nf.holder_name, sizeof nf.holder_name, "%s",
 		    rf.holder_name);
@@ -141,6 +156,16 @@ main(int argc, char **argv)
 		snprintf(nf.reasons[1].text, sizeof nf.reasons[1].text,
 		    "The report in report.png expired on 2026-10-01.");
 		nf.nreasons = 2;
+		if (reason != NULL) {
+			memset(nf.reasons, 0, sizeof nf.reasons);
+			snprintf(nf.reasons[0].code, sizeof nf.reasons[0].code,
+			    "%s", reason);
+			snprintf(nf.reasons[0].field,
+			    sizeof nf.reasons[0].field, "%s", field);
+			snprintf(nf.reasons[0].text, sizeof nf.reasons[0].text,
+			    "The result's own sentence <%s>.", reason);
+			nf.nreasons = 1;
+		}
 		fields = &nf;
 	} else {
 		fprintf(stderr, "reportsample: unknown kind %s\n", argv[1]);

@@ -190,7 +190,7 @@ N|not-verified notice|信息与记录不符
 N|not-verified notice|Details differ from the record
 N|not-verified notice|N20261128000003
 N|not-verified notice|2026-11-28
-N|not-verified notice|reconsideration-of
+N|not-verified notice|复核原申请编号
 R|rejection notice|申请未予受理 Application rejected
 R|rejection notice|身份证件号码有误
 R|rejection notice|Invalid resident ID number
