@@ -97,9 +97,13 @@ int registry_issue_paper(struct registry *reg, const char *dossier_id,
  */
 int registry_extend(struct registry *reg, const char *dossier_id,
     const char *code, const char *new_expires);
-/* registry_revoke - mark report CODE revoked; 0, or 1 if unknown */
+/*
+ * registry_revoke - mark report CODE revoked for REASON ("" or NULL: none
+ * given) on date ON (YYYY-MM-DD); 0, 1 if unknown, 2 if already revoked
+ * (nothing changed: the first reason and date stay)
+ */
 int registry_revoke(struct registry *reg, const char *code,
-    const char *reason);
+    const char *reason, const char *on);
 
 /* registry_record_decision - a dossier's outcome (kind, outcome, date) */
 int registry_record_decision(struct registry *reg, const char *dossier_id,
@@ -141,6 +145,7 @@ struct reg_report_row {
 	char institution_code[16];      /* of the credential (numberless) */
 	int graduation_year;            /* of the credential (numberless) */
 	char revoked_reason[256];
+	char revoked_on[16];            /* YYYY-MM-DD; "" unknown or valid */
 };
 
 struct reg_waybill_range {

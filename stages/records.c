@@ -30,7 +30,8 @@
  *
  *	show prints one report (by its 16-character code) or credential (by
  *	certificate number) with the id-number masked. revoke marks a report
- *	revoked. keygen makes a new signing key; the old public keys stay
+ *	revoked on the date of --now for --reason; a second revoke changes
+ *	nothing and says so (the first date and reason stay). keygen makes a new signing key; the old public keys stay
  *	trusted. waybills-left prints the numbers left per courier.
  *	payload prints the signed QR payload (SPEC §6) of report CODE as
  *	the registry has it, signed with the current key (to reprint a
@@ -295,9 +296,17 @@ import_report(struct import *im, xmlNodePtr node)
 		snprintf(p->status, sizeof p->status, "valid");
 	xml_attr(node, "revoked-reason", r.revoked_reason,
 	    sizeof r.revoked_reason);
+	xml_attr(node, "revoked-on", r.revoked_on, sizeof r.revoked_on);
 	xml_attr(node, "dossier", p->dossier_id, sizeof p->dossier_id);
-	if (!date_ok(p->issued, 0) || !date_ok(p->expires, 1)) {
+	if (!date_ok(p->issued, 0) || !date_ok(p->expires, 1) ||
+	    !date_ok(r.revoked_on, 1)) {
 		bad_record(im, node, "report dates are not real dates");
+		return 0;
+	}
+	if (strcmp(p->status, "revoked") != 0 && (r.revoked_on[0] != '\0' ||
+	    r.revoked_reason[0] != '\0')) {
+		bad_record(im, node, "only a revoked report has a revocation "
+		    "date or reason");
 		return 0;
 	}
 	if (strcmp(p->kind, "online") == 0 &&
@@ -596,6 +605,7 @@ export_report(void *ctx, const struct reg_report_row *r)
 	put_attr(fp, "issued", p->issued);
 	put_attr(fp, "expires", p->expires);
 	put_attr(fp, "status", p->status);
+	put_attr(fp, "revoked-on", r->revoked_on);
 	put_attr(fp, "revoked-reason", r->revoked_reason);
 	put_attr(fp, "dossier", p->dossier_id);
 	fputs("/>\n", fp);
@@ -716,6 +726,8 @@ cmd_show(const struct config *cfg, const char *key)
 			if (r.report.expires[0] != '\0')
 				printf("expires: %s\n", r.report.expires);
 			printf("status: %s\n", r.report.status);
+			if (r.revoked_on[0] != '\0')
+				printf("revoked-on: %s\n", r.revoked_on);
 			if (r.revoked_reason[0] != '\0')
 				printf("revoked-reason: %s\n",
 				    r.revoked_reason);
@@ -744,13 +756,29 @@ cmd_show(const struct config *cfg, const char *key)
 	return 0;
 }
 
-/* cmd_revoke - revoke report CODE */
+/*
+ * cmd_revoke - revoke report CODE on the date of --now, for REASON. A
+ * report already revoked keeps its first reason and date: revoking it
+ * again changes nothing and says so (exit 0, the report is revoked).
+ */
 static int
 cmd_revoke(const struct config *cfg, const char *code, const char *reason)
 {
 	struct registry *reg = open_registry(cfg);
-	int rc = registry_revoke(reg, code, reason ? reason : "");
+	struct reg_report_row r;
+	char today[16];
+	int rc;
 
+	date_format(time_day(cfg->now, cfg->tz), today, sizeof today);
+	rc = registry_revoke(reg, code, reason, today);
+	if (rc == 2 && registry_find_report_row(reg, code, &r) == 1) {
+		log_warnx("%s: already revoked%s%s%s%s; nothing changed", code,
+		    r.revoked_on[0] ? " on " : "", r.revoked_on,
+		    r.revoked_reason[0] ? " for: " : "", r.revoked_reason);
+		rc = 0;
+	} else if (rc == 2) {
+		rc = -1;
+	}
 	if (rc < 0)
 		rc = registry_status(reg);
 	else if (rc == 1) {

@@ -117,6 +117,9 @@ static const char *const migrations[] = {
 	"  courier TEXT NOT NULL,"
 	"  n INTEGER NOT NULL);"
 	"CREATE INDEX shipments_batch ON shipments (date, courier, n);",
+	/* 1 -> 2: the date of a revocation, beside its reason (NULL for
+	 * reports revoked before the date was kept) */
+	"ALTER TABLE reports ADD COLUMN revoked_on TEXT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -124,7 +127,7 @@ static const char *const migrations[] = {
 	"r.code, COALESCE(r.number,''), COALESCE(c.certificate_number,''), " \
 	"r.kind, r.issued, COALESCE(r.expires,''), r.status, c.holder_id, " \
 	"COALESCE(r.dossier_id,''), c.institution_code, c.graduation_year, " \
-	"COALESCE(r.revoked_reason,''), r.id " \
+	"COALESCE(r.revoked_reason,''), r.id, COALESCE(r.revoked_on,'') " \
 	"FROM reports r JOIN credentials c ON c.id = r.credential_id "
 #define CREDENTIAL_COLUMNS \
 	"c.id, COALESCE(c.certificate_number,''), c.status, c.source, " \
@@ -195,13 +198,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "WHERE number BETWEEN ?1 AND ?2",
 	[S_INSERT_REPORT] = "INSERT INTO reports (code, number, "
 	    "credential_id, kind, issued, expires, status, revoked_reason, "
-	    "dossier_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    "dossier_id, revoked_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10)",
 	[S_EXT_FIND] = "SELECT 1 FROM extensions WHERE dossier_id = ?1",
 	[S_EXT_INSERT] = "INSERT INTO extensions (dossier_id, report_id, "
 	    "old_expires, new_expires) VALUES (?1, ?2, ?3, ?4)",
 	[S_SET_EXPIRES] = "UPDATE reports SET expires = ?1 WHERE id = ?2",
 	[S_REVOKE] = "UPDATE reports SET status = 'revoked', "
-	    "revoked_reason = ?2 WHERE code = ?1",
+	    "revoked_reason = ?2, revoked_on = ?3 "
+	    "WHERE code = ?1 AND status <> 'revoked'",
 	[S_DECISION_PUT] = "INSERT INTO decisions (dossier_id, kind, "
 	    "outcome, decided) VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT (dossier_id) DO UPDATE SET kind = excluded.kind, "
@@ -597,6 +602,7 @@ read_report(sqlite3_stmt *st, struct reg_report_row *out)
 	col(st, 9, out->institution_code, sizeof out->institution_code);
 	out->graduation_year = sqlite3_column_int(st, 10);
 	col(st, 11, out->revoked_reason, sizeof out->revoked_reason);
+	col(st, 13, out->revoked_on, sizeof out->revoked_on);
 	return sqlite3_column_int64(st, 12);
 }
 
@@ -798,7 +804,7 @@ static int
 insert_report(struct registry *reg, const char *code, const char *number,
     sqlite3_int64 credential_id, const char *kind, const char *issued,
     const char *expires, const char *status, const char *reason,
-    const char *dossier_id)
+    const char *revoked_on, const char *dossier_id)
 {
 	sqlite3_stmt *st = stmt(reg, S_INSERT_REPORT);
 
@@ -813,6 +819,7 @@ insert_report(struct registry *reg, const char *code, const char *number,
 	bind_text(st, 7, status, 0);
 	bind_text(st, 8, reason, 1);
 	bind_text(st, 9, dossier_id, 1);
+	bind_text(st, 10, revoked_on, 1);
 	return step_done(reg, st, "insert report");
 }
 
@@ -865,7 +872,7 @@ registry_issue_online(struct registry *reg, const char *dossier_id,
 		if (issued_credential(reg, dossier_id, certno, &cred) == -1 ||
 		    new_code(reg, code) == -1 ||
 		    insert_report(reg, code, NULL, cred, "online", issued,
-		    expires, "valid", NULL, dossier_id) == -1 ||
+		    expires, "valid", NULL, NULL, dossier_id) == -1 ||
 		    registry_find_dossier_report(reg, dossier_id, out) != 1)
 			rc = -1;
 	}
@@ -925,7 +932,7 @@ registry_issue_paper(struct registry *reg, const char *dossier_id,
 	snprintf(number, sizeof number, "P%04d%06ld", year, seq);
 	if (new_code(reg, code) == -1 ||
 	    insert_report(reg, code, number, cred, "paper", issued, NULL,
-	    "valid", NULL, dossier_id) == -1 ||
+	    "valid", NULL, NULL, dossier_id) == -1 ||
 	    registry_find_dossier_report(reg, dossier_id, out) != 1)
 		return tx_end(reg, own, -1);
 	return tx_end(reg, own, 0);
@@ -973,19 +980,29 @@ registry_extend(struct registry *reg, const char *dossier_id,
 	return tx_end(reg, own, step_done(reg, st, "extend report"));
 }
 
-/* registry_revoke - mark report CODE revoked; 0, or 1 if unknown */
+/*
+ * registry_revoke - mark report CODE revoked for REASON on date ON: 0, 1
+ * if unknown, 2 if it was revoked already (then nothing changes: the
+ * first reason and date are the story a relying party is told)
+ */
 int
-registry_revoke(struct registry *reg, const char *code, const char *reason)
+registry_revoke(struct registry *reg, const char *code, const char *reason,
+    const char *on)
 {
 	sqlite3_stmt *st = stmt(reg, S_REVOKE);
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, code, 0);
-	bind_text(st, 2, reason, 1);
+	bind_text(st, 2, reason ? reason : "", 1);
+	bind_text(st, 3, on, 1);
 	if (step_done(reg, st, "revoke") == -1)
 		return -1;
-	return sqlite3_changes(reg->db) == 0 ? 1 : 0;
+	if (sqlite3_changes(reg->db) > 0)
+		return 0;
+	rc = find_report_by(reg, S_FIND_REPORT, code, 0, NULL, NULL);
+	return rc < 0 ? -1 : rc == 1 ? 2 : 1;
 }
 
 /* registry_record_decision - a dossier's outcome (kind, outcome, date) */
@@ -1325,6 +1342,7 @@ report_same(const struct reg_report_row *a, const struct reg_report_row *b)
 	    strcmp(x->status, y->status) == 0 &&
 	    strcmp(x->dossier_id, y->dossier_id) == 0 &&
 	    strcmp(a->revoked_reason, b->revoked_reason) == 0 &&
+	    strcmp(a->revoked_on, b->revoked_on) == 0 &&
 	    (x->certificate_number[0] != '\0' ||
 	    (strcmp(x->holder_id, y->holder_id) == 0 &&
 	    strcmp(a->institution_code, b->institution_code) == 0 &&
@@ -1404,7 +1422,7 @@ registry_put_report(struct registry *reg, const struct reg_report_row *r,
 	}
 	if (insert_report(reg, norm.report.code, norm.report.number, cred,
 	    norm.report.kind, norm.report.issued, norm.report.expires,
-	    norm.report.status, norm.revoked_reason,
+	    norm.report.status, norm.revoked_reason, norm.revoked_on,
 	    norm.report.dossier_id) == -1)
 		return -1;
 	return REG_PUT_NEW;

@@ -75,10 +75,52 @@ expect_eq "show a credential by number, id masked" \
 	"$(rec show 100021201002000045 | grep "^id-number")" "id-number: 110102********0620"
 rec show 0000000000000000 >/dev/null 2>&1
 expect_eq "show of an unknown code exits 1" "$?" 1
-rec revoke 7KQ2M9X4T1HC8D5R --reason "issued in error"
+rec revoke 7KQ2M9X4T1HC8D5R --reason "issued in error" --now 2026-11-28T23:30:00+08:00
 expect_eq "revoke exits 0" "$?" 0
-expect_eq "the report is revoked" "$(rec show 7KQ2M9X4T1HC8D5R | grep -e '^status' -e '^revoked')" \
-	"$(printf 'status: revoked\nrevoked-reason: issued in error')"
+expect_eq "the report is revoked, with the date of --now in the office's zone and the reason" \
+	"$(rec show 7KQ2M9X4T1HC8D5R | grep -e '^status' -e '^revoked')" \
+	"$(printf 'status: revoked\nrevoked-on: 2026-11-28\nrevoked-reason: issued in error')"
+
+# --- revoke twice: a no-op that says so, the first reason and date stay ---------
+rec revoke 7KQ2M9X4T1HC8D5R --now 2026-12-05T10:00:00+08:00 2>"$TEST_TMP/revoke2.err"
+expect_eq "a second revoke exits 0 (the report is revoked)" "$?" 0
+check "a second revoke says it changed nothing, with the first date and reason" \
+	grep -q 'already revoked on 2026-11-28 for: issued in error; nothing changed' "$TEST_TMP/revoke2.err"
+rec revoke 7KQ2M9X4T1HC8D5R --reason "another story" --now 2026-12-06T10:00:00+08:00 2>/dev/null
+expect_eq "a second revoke without or with another reason keeps the first reason and date" \
+	"$(rec show 7KQ2M9X4T1HC8D5R | grep -e '^revoked')" \
+	"$(printf 'revoked-on: 2026-11-28\nrevoked-reason: issued in error')"
+
+# --- export -> import keeps the revocation's date and reason -----------------------
+rec export "$TEST_TMP/revoked.xml"
+check "the export carries revoked-on and revoked-reason" \
+	grep -q 'code="7KQ2M9X4T1HC8D5R".*status="revoked" revoked-on="2026-11-28" revoked-reason="issued in error"' \
+	"$TEST_TMP/revoked.xml"
+check "the export with a revocation follows records.xsd" \
+	xmllint --noout --schema "$ROOT/schemas/records.xsd" "$TEST_TMP/revoked.xml"
+H3=$TEST_TMP/h3
+"$BIN/records" --home "$H3" import "$TEST_TMP/revoked.xml" >/dev/null
+expect_eq "imported elsewhere, the revocation keeps its date and reason" \
+	"$("$BIN/records" --home "$H3" show 7KQ2M9X4T1HC8D5R | grep -e '^status' -e '^revoked')" \
+	"$(printf 'status: revoked\nrevoked-on: 2026-11-28\nrevoked-reason: issued in error')"
+"$BIN/records" --home "$H3" export "$TEST_TMP/revoked2.xml"
+check "export -> import -> export round-trips the revocation byte for byte" \
+	cmp "$TEST_TMP/revoked.xml" "$TEST_TMP/revoked2.xml"
+sed 's/status="revoked" revoked-on="2026-11-28"/revoked-on="2026-11-28"/' "$TEST_TMP/revoked.xml" >"$TEST_TMP/valid-dated.xml"
+"$BIN/records" --home "$TEST_TMP/h4" import "$TEST_TMP/valid-dated.xml" >/dev/null 2>&1
+expect_eq "a valid report with a revocation date is a bad record (65)" "$?" 65
+
+# --- a registry of the first schema is upgraded in place ----------------------------
+H5=$TEST_TMP/h5
+"$BIN/records" --home "$H5" import "$SAMPLE" >/dev/null
+sqlite3 "$H5/records.db" "ALTER TABLE reports DROP COLUMN revoked_on; PRAGMA user_version = 1;"
+"$BIN/records" --home "$H5" revoke 7KQ2M9X4T1HC8D5R --reason "holder request 42" \
+	--now 2026-11-30T10:00:00+08:00
+expect_eq "an old records.db is migrated and keeps the revocation date" \
+	"$("$BIN/records" --home "$H5" show 7KQ2M9X4T1HC8D5R | grep -e '^revoked')" \
+	"$(printf 'revoked-on: 2026-11-30\nrevoked-reason: holder request 42')"
+expect_eq "the migrated records.db is at schema version 2" \
+	"$(sqlite3 "$H5/records.db" 'PRAGMA user_version')" 2
 rec revoke 0000000000000000 2>/dev/null
 expect_eq "revoking an unknown code exits 65" "$?" 65
 expect_eq "waybills left per courier" "$(rec waybills-left)" "$(printf 'EMS 100000\nSF 100000')"

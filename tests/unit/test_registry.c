@@ -88,6 +88,7 @@ static void
 test_issue(struct registry *reg)
 {
 	struct reg_report a, b, p1, p2, found;
+	struct reg_report_row row;
 	struct reg_credential c;
 
 	CHECK(registry_issue_online(reg, "A20261127000001",
@@ -134,11 +135,16 @@ test_issue(struct registry *reg)
 	    registry_find_report(reg, a.code, &found) == 1 &&
 	    strcmp(found.expires, "2027-05-27") == 0,
 	    "a rerun of the same extension changes nothing");
-	CHECK(registry_revoke(reg, a.code, "test") == 0 &&
+	CHECK(registry_revoke(reg, a.code, "test", "2026-11-28") == 0 &&
 	    registry_find_report(reg, a.code, &found) == 1 &&
 	    strcmp(found.status, "revoked") == 0, "revoke");
-	CHECK(registry_revoke(reg, "0000000000000000", NULL) == 1,
-	    "revoking an unknown code says so");
+	CHECK(registry_revoke(reg, "0000000000000000", NULL,
+	    "2026-11-28") == 1, "revoking an unknown code says so");
+	CHECK(registry_revoke(reg, a.code, "", "2026-12-01") == 2 &&
+	    registry_find_report_row(reg, a.code, &row) == 1 &&
+	    strcmp(row.revoked_reason, "test") == 0 &&
+	    strcmp(row.revoked_on, "2026-11-28") == 0,
+	    "a second revoke says so and keeps the first reason and date");
 }
 
 /* test_decisions - recorded outcomes */
@@ -214,7 +220,7 @@ test_schema(const char *path)
 		snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	CHECK(version == 1, "schema version 1");
+	CHECK(version == 2, "schema version 2 (revocation dates)");
 	CHECK_STR(mode, "wal", "WAL mode");
 }
 
