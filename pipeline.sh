@@ -9,6 +9,7 @@ CREDPIPE_PREFIX=/usr/local
 #	credpipe run [options]
 #	credpipe drop DIR...
 #	credpipe status [options]
+#	credpipe init --home H [--group G]
 #	credpipe records SUBCOMMAND [ARG...]
 #	credpipe demo
 #	credpipe --help | --version
@@ -18,9 +19,10 @@ CREDPIPE_PREFIX=/usr/local
 #	ingest | validate | decode | check | typeset | manifest, holding
 #	HOME/lock (flock) for the whole run; a second run exits 75 at once.
 #	Every option is passed on to every stage; the options are resolved
-#	once by `ingest --print-config` so that the script and the programs
+#	once by `control --print-config` so that the script and the programs
 #	agree on precedence (command line > CREDPIPE_* > config file) and
-#	refuse the same bad values (64 usage, 78 configuration).
+#	refuse the same bad values (64 usage, 78 configuration, and a HOME
+#	that `credpipe init` did not make).
 #	drop copies folders into a hidden staging name in the inbox and
 #	renames them into place, so a folder is complete when it appears.
 #	See man/credpipe.1 for the whole manual.
@@ -75,12 +77,13 @@ usage() {
 usage: credpipe run      [options]   one batch run (what cron calls)
        credpipe drop     DIR...      hand dossier folders to the inbox atomically
        credpipe status   [options]   what waits where, oldest first
+       credpipe init --home H [--group G]   make a new HOME
        credpipe records  SUBCOMMAND  import/export/query the registry
        credpipe demo                 the whole pipeline on samples/
        credpipe --help | --version
 
 Options (also CREDPIPE_KEY in the environment, KEY=value in the config file):
-  --home DIR                 state root ($CREDPIPE_HOME, else ./var)
+  --home DIR                 state root ($CREDPIPE_HOME, else /var/lib/credpipe)
   --inbox DIR  --out DIR  --records FILE
   --jobs N                   parallel workers (default: CPUs)
   --now TIME                 the clock, ISO 8601 (replays, tests)
@@ -110,6 +113,7 @@ version() {
 command=""
 opts=()         # options passed on to every stage
 operands=()     # drop: the folders; records: its arguments
+group_opts=()   # init --group
 quiet=0
 verbose=0
 
@@ -147,6 +151,15 @@ parse_args() {
 			--config=*)
 			opts+=("$1")
 			;;
+		--group)
+			# init's own option, not the stages'
+			[ $# -ge 2 ] || die 64 "$1 needs a value (see --help)"
+			group_opts=("$1" "$2")
+			shift
+			;;
+		--group=*)
+			group_opts=("$1")
+			;;
 		--)
 			shift
 			operands+=("$@")
@@ -176,21 +189,21 @@ parse_args() {
 
 declare -A cfg
 
-# load_config - the options as the programs see them (ingest --print-config)
+# control ARGS... - the control program, its messages under our name
+control() {
+	[ -x "$bindir/control" ] || die 70 "$bindir/control: not built (run make)"
+	(exec -a "$PROGRAM" "$bindir/control" "$@")
+}
+
+# load_config - the options as the programs see them (control --print-config)
 load_config() {
-	local record status tmp
-	[ -x "$bindir/ingest" ] || die 70 "$bindir/ingest: not built (run make)"
-	tmp=$(mktemp) || die 75 "mktemp failed"
-	"$bindir/ingest" --print-config "${opts[@]}" >"$tmp"
+	local record status text
+	text=$(control --print-config "${opts[@]}")
 	status=$?
-	if [ "$status" -ne 0 ]; then
-		rm -f -- "$tmp"
-		exit "$status"
-	fi
-	while IFS= read -r -d '' record; do
+	[ "$status" -eq 0 ] || exit "$status"
+	while IFS= read -r record; do
 		cfg[${record%%=*}]=${record#*=}
-	done <"$tmp"
-	rm -f -- "$tmp"
+	done <<<"$text"
 	# a --quiet/--verbose from the environment or the config file counts
 	case ${cfg[VERBOSITY]:-1} in
 	0) quiet=1 verbose=0 ;;
@@ -289,14 +302,19 @@ show_progress() {
 }
 
 cmd_run() {
-	local home=${cfg[HOME]} ids_file stage_times_file started i status
-	mkdir -p -- "$home" || die 75 "$home: cannot create"
+	local home=${cfg[HOME]} ids_file stage_times_file started i status n
 	exec 9>>"$home/lock" || die 75 "$home/lock: cannot open"
 	if ! flock -n 9; then
 		die 75 "another run holds $home/lock; try again later"
 	fi
 	started=$EPOCHREALTIME
-	run_id=${cfg[NOW_STAMP]}-$$
+	# The run's id: its clock and a sequence number, unique under the
+	# lock even for runs at the same --now from one shell.
+	n=1
+	while [ -e "${cfg[OUT]}/runs/${cfg[NOW_STAMP]}-$n.xml" ]; do
+		n=$((n + 1))
+	done
+	run_id=${cfg[NOW_STAMP]}-$n
 
 	chain=()
 	for stage in "${STAGES[@]}"; do
@@ -414,15 +432,20 @@ print_summary() {
 
 # --- drop -----------------------------------------------------------------
 
-cmd_drop() {
-	local inbox=${cfg[INBOX]} dir name stage dest n
+# check_drop_operands - usage errors before any configuration is read
+check_drop_operands() {
+	local dir
 	[ "${#operands[@]}" -gt 0 ] || die 64 "drop: which folders? (see --help)"
 	for dir in "${operands[@]}"; do
 		if [ -L "$dir" ] || [ ! -d "$dir" ]; then
 			die 64 "drop: $(printf '%q' "$dir"): not a folder"
 		fi
 	done
-	mkdir -p -- "$inbox" || die 75 "$inbox: cannot create"
+}
+
+cmd_drop() {
+	local inbox=${cfg[INBOX]} dir name stage dest n
+	[ -d "$inbox" ] || die 78 "$inbox: no inbox (see credpipe init)"
 	for dir in "${operands[@]}"; do
 		name=$dir
 		while [ "${name%/}" != "$name" ] && [ "$name" != / ]; do
@@ -604,7 +627,7 @@ cmd_demo() {
 	samples=$CREDPIPE_SHARE/samples
 	home=$base/demo-$(date +%Y%m%d-%H%M%S)
 	[ -e "$home" ] && home=$home-$$
-	mkdir -p -- "$home/inbox" || die 75 "$home: cannot create"
+	control init --home "$home" >/dev/null || die 75 "$home: cannot create"
 	echo "demo home: $home"
 	# --incomplete-after 0: the sample with a missing attachment is rejected
 	# now rather than after a day
@@ -621,8 +644,9 @@ cmd_demo() {
 		warn "demo: $samples/build.sh not found; the inbox is empty"
 	fi
 	# The sender printed on courier labels and dispatch lists.
-	cat >"$home/credpipe.conf" <<'EOF'
-# credpipe.conf of the demo: KEY=value, overridden by CREDPIPE_KEY and options
+	cat >>"$home/credpipe.conf" <<'EOF'
+
+# the demo's sender
 SENDER_NAME=学历认证中心 Credential Certification Office
 SENDER_PHONE=01082330000
 SENDER_ADDRESS=北京市海淀区学院路35号
@@ -652,11 +676,13 @@ EOF
 parse_args "$@"
 case $command in
 run)
+	[ "${#group_opts[@]}" -eq 0 ] || die 64 "--group belongs to init"
 	[ "${#operands[@]}" -eq 0 ] || die 64 "run takes no operands (see --help)"
 	load_config
 	cmd_run
 	;;
 drop)
+	check_drop_operands
 	load_config
 	cmd_drop
 	;;
@@ -670,6 +696,10 @@ records)
 	;;
 demo)
 	cmd_demo
+	;;
+init)
+	[ "${#operands[@]}" -eq 0 ] || die 64 "init takes no operands"
+	control init "${opts[@]}" "${group_opts[@]}"
 	;;
 "")
 	usage >&2

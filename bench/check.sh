@@ -31,7 +31,8 @@ done
 stamp=$( (cat "$0"; echo "$NCRED $NDOS") | sha256sum | cut -c1-16)
 if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -rf "$OUT"
-	mkdir -p "$OUT/home"
+	mkdir -p "$OUT"
+	"$BIN/control" init --home "$OUT/home" >/dev/null || exit 70
 	echo "generating $NCRED credentials and $NDOS dossiers ..."
 	t0=$(date +%s.%N)
 	"$BIN/records" --home "$OUT/home" import samples/records.xml >/dev/null || exit 70

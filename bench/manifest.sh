@@ -11,6 +11,7 @@ export CREDPIPE_SHARE="$PWD"
 work=$(mktemp -d "${TMPDIR:-/tmp}/credpipe-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 H=$work/home
+"$BIN/control" init --home "$H" >/dev/null || exit 70
 "$TOOLS/shipfixture" "$H/records.db" range EMS EA 10000000 10999999 || exit 70
 for i in $(seq 1 "$N"); do
 	id=$(printf 'A2026%07d' "$i")

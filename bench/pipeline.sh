@@ -63,7 +63,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 fresh_home() {
 	local h=$1
 	rm -rf "$h"
-	mkdir -p "$h/inbox"
+	"$BIN/control" init --home "$h" >/dev/null || exit 70
 	"$BIN/records" --home "$h" import "$OUT/records.xml" >/dev/null || exit 70
 	cp -a "$OUT/batch/." "$h/inbox/"
 }

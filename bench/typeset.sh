@@ -43,7 +43,7 @@ row "libharu alone (no subset)" "$without"
 
 # --- the stage: M dossiers through typeset --jobs 1 ---------------------
 H=$WORK/home
-mkdir -p "$H/inbox"
+"$BIN/control" init --home "$H" >/dev/null || exit 1
 cat >"$WORK/records.xml" <<'EOF'
 <records xmlns="urn:credpipe:records:1">
   <institution code="10001" name="北京大学"/>

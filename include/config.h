@@ -5,8 +5,9 @@
  * lower case, '_' as '-'), in the environment as CREDPIPE_KEY, or in the
  * config file as KEY=value (file: --config, else $CREDPIPE_HOME/credpipe.conf
  * if present). Command line wins over environment over file over default.
- * Keys a program does not know (SENDER_NAME, ...) are kept and can be read
- * with config_get().
+ * A file may set only the keys of config_known_keys(); every other key is
+ * a configuration error. Keys a program does not resolve (SENDER_NAME,
+ * ...) are kept and can be read with config_get().
  */
 #ifndef CREDPIPE_CONFIG_H
 #define CREDPIPE_CONFIG_H
@@ -15,6 +16,15 @@
 #include <time.h>
 
 #define CONFIG_MAX_ENTRIES 64
+/* HOME when neither --home nor CREDPIPE_HOME names one */
+#define CONFIG_DEFAULT_HOME "/var/lib/credpipe"
+
+/* one key a configuration file may set */
+struct config_key {
+	const char *key;
+	const char *fallback;   /* the default, as a person reads it */
+	const char *meaning;
+};
 
 struct config_entry {
 	char *key;          /* upper case, '_' separated */
@@ -41,6 +51,9 @@ struct config {
 	int tz;                 /* minutes east of UTC */
 	int batch_size;
 	int verbosity;          /* enum log_level */
+	char group[256];        /* GROUP: "" = HOME private to its owner */
+	int log_syslog;         /* LOG=syslog */
+	int deadline_days;      /* DEADLINE_DAYS */
 	int help;               /* --help was given */
 	int version;            /* --version was given */
 
@@ -70,5 +83,11 @@ const char *config_get(const struct config *cfg, const char *key);
 void config_free(struct config *cfg);
 /* config_common_help - the shared options, for --help texts */
 const char *config_common_help(void);
+/* config_known_keys - every key a file may set, ended by a NULL key */
+const struct config_key *config_known_keys(void);
+/* config_key_known - KEY (upper case) may be set in a file */
+int config_key_known(const char *key);
+/* config_key_nearest - the known key closest to KEY, for messages */
+const char *config_key_nearest(const char *key);
 
 #endif

@@ -397,9 +397,10 @@ extra_option(int opt, const char *arg, void *ctx)
 {
 	struct decode_args *args = ctx;
 
-	if (opt == OPT_IMAGE)
+	if (opt == OPT_IMAGE) {
 		args->image_mode = 1;
-	else if (opt == OPT_PASSES)
+		program_home_optional();        /* works outside any HOME */
+	} else if (opt == OPT_PASSES)
 		args->passes = arg;
 	else
 		return -1;

@@ -3,7 +3,8 @@
 #   ok NAME / not_ok NAME DETAIL   report one check
 #   check NAME COMMAND...           ok when COMMAND exits 0
 #   expect_eq NAME GOT WANT         ok when equal
-#   new_home                        a fresh HOME under a temp dir: $H
+#   new_home                        a fresh HOME (credpipe init) under a temp dir: $H
+#   init_home DIR                   credpipe init of DIR (quietly; fails loudly)
 #   finish                          exit status for the runner
 # shellcheck shell=bash
 set -u
@@ -37,8 +38,13 @@ check() {
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
 }
+init_home() {
+	"$BIN/control" init --home "$1" >/dev/null ||
+		{ echo "init_home $1 failed" >&2; exit 1; }
+}
 new_home() {
 	H=$(mktemp -d "$TEST_TMP/home.XXXXXX")
+	init_home "$H"
 	export H
 }
 finish() { exit "$_failed"; }

@@ -39,12 +39,108 @@ static const struct option common_options[] = {
 };
 #define NCOMMON (sizeof common_options / sizeof common_options[0])
 
+/*
+ * Every key a configuration file may set, with its default as the
+ * commented credpipe.conf of `credpipe init` shows it. A key not listed
+ * here is a configuration error: a typo (SETLE=0) must not be ignored,
+ * or the operator believes a setting that is not in force.
+ */
+static const struct config_key known_keys[] = {
+	{ "HOME",             "/var/lib/credpipe", "root of the installation's state" },
+	{ "INBOX",            "HOME/inbox",        "where operators drop dossier folders" },
+	{ "OUT",              "HOME/out",          "results, PDFs, courier batches, run records" },
+	{ "RECORDS",          "HOME/records.db",   "the registry (SQLite file)" },
+	{ "JOBS",             "number of CPUs",    "parallel workers" },
+	{ "NOW",              "system clock",      "the clock, ISO 8601 (replays and tests only)" },
+	{ "SETTLE",           "60",                "seconds a folder without READY must stay unchanged" },
+	{ "INCOMPLETE_AFTER", "24",                "hours after which an incomplete folder is rejected" },
+	{ "VERIFY_URL",       "https://verify.example.edu.cn/v", "base URL printed in report QR codes" },
+	{ "TZ",               "+08:00",            "the office's time zone for calendar dates" },
+	{ "FONT",             "found via fontconfig", "CJK TrueType font (.ttf/.ttc)" },
+	{ "BATCH_SIZE",       "50",                "parcels per courier batch" },
+	{ "QUIET",            "0",                 "1: print nothing but errors" },
+	{ "VERBOSE",          "0",                 "1: one line per dossier" },
+	{ "SENDER_NAME",      "",                  "sender printed on courier labels and dispatch lists" },
+	{ "SENDER_PHONE",     "",                  "sender's phone" },
+	{ "SENDER_ADDRESS",   "",                  "sender's address" },
+	{ "SENDER_POSTCODE",  "",                  "sender's postcode" },
+	{ "GROUP",            "",                  "group that may drop into inbox/ and read out/" },
+	{ "LOG",              "stderr",            "stderr or syslog" },
+	{ "DEADLINE_DAYS",    "7",                 "decision deadline status measures ages against" },
+	{ NULL, NULL, NULL },
+};
+
+/* config_known_keys - the table above, ended by a NULL key */
+const struct config_key *
+config_known_keys(void)
+{
+	return known_keys;
+}
+
+/* edit_distance - Levenshtein distance of two short keys */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[129];
+
+	if (la > 128 || lb > 128)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diagonal = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best;
+
+			best = diagonal + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diagonal = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* config_key_known - KEY is in the table */
+int
+config_key_known(const char *key)
+{
+	for (const struct config_key *k = known_keys; k->key != NULL; k++)
+		if (strcmp(k->key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* config_key_nearest - the known key closest to KEY */
+const char *
+config_key_nearest(const char *key)
+{
+	const char *best = known_keys[0].key;
+	size_t best_distance = (size_t)-1;
+
+	for (const struct config_key *k = known_keys; k->key != NULL; k++) {
+		size_t d = edit_distance(key, k->key);
+
+		if (d < best_distance) {
+			best_distance = d;
+			best = k->key;
+		}
+	}
+	return best;
+}
+
 /* config_common_help - the shared options, for --help texts */
 const char *
 config_common_help(void)
 {
 	return
-	"  --home DIR                 state root ($CREDPIPE_HOME, else ./var)\n"
+	"  --home DIR                 state root ($CREDPIPE_HOME, else\n"
+	"                             " CONFIG_DEFAULT_HOME ")\n"
 	"  --inbox DIR  --out DIR  --records FILE\n"
 	"  --jobs N                   parallel workers (default: CPUs)\n"
 	"  --now TIME                 the clock, ISO 8601 (replays, tests)\n"
@@ -155,6 +251,21 @@ config_read_file(struct config *cfg, const char *path, int must_exist)
 			value++;
 		if (strncmp(p, "CREDPIPE_", 9) == 0)
 			p += 9;
+		char norm[128];
+		if (strlen(p) >= sizeof norm) {
+			log_warnx("%s:%d: unknown key %.32s...", path, lineno,
+			    p);
+			fclose(fp);
+			return -1;
+		}
+		memcpy(norm, p, strlen(p) + 1);
+		key_normalise(norm);
+		if (!config_key_known(norm)) {
+			log_warnx("%s:%d: unknown key %s (did you mean %s?)",
+			    path, lineno, norm, config_key_nearest(norm));
+			fclose(fp);
+			return -1;
+		}
 		config_set(cfg, p, value, CONFIG_FROM_FILE);
 	}
 	fclose(fp);
@@ -206,8 +317,8 @@ config_resolve(struct config *cfg, int *status)
 	long n;
 
 	v = config_get(cfg, "HOME");
-	if (copy_value(cfg->home, sizeof cfg->home, v ? v : "./var",
-	    status) == -1)
+	if (copy_value(cfg->home, sizeof cfg->home,
+	    v ? v : CONFIG_DEFAULT_HOME, status) == -1)
 		return -1;
 	v = config_get(cfg, "INBOX");
 	if (v ? copy_value(cfg->inbox, sizeof cfg->inbox, v, status) :
@@ -227,6 +338,37 @@ config_resolve(struct config *cfg, int *status)
 	v = config_get(cfg, "FONT");
 	if (copy_value(cfg->font, sizeof cfg->font, v ? v : "", status) == -1)
 		return -1;
+	/*
+	 * A font named but unreadable is the installation's fault, not the
+	 * dossier's: say so now (78) rather than hold every dossier.
+	 */
+	if (cfg->font[0] != '\0') {
+		FILE *font = fopen(cfg->font, "rb");
+
+		if (font == NULL) {
+			log_warn("FONT: %s", cfg->font);
+			*status = EX_CONFIG;
+			return -1;
+		}
+		fclose(font);
+	}
+	v = config_get(cfg, "GROUP");
+	if (copy_value(cfg->group, sizeof cfg->group, v ? v : "",
+	    status) == -1)
+		return -1;
+	cfg->log_syslog = 0;
+	if ((e = config_entry_find(cfg, "LOG")) != NULL) {
+		if (strcmp(e->value, "syslog") == 0)
+			cfg->log_syslog = 1;
+		else if (strcmp(e->value, "stderr") != 0 && e->value[0] != '\0')
+			return bad_value(e, "expected stderr or syslog", status);
+	}
+	cfg->deadline_days = 7;
+	if ((e = config_entry_find(cfg, "DEADLINE_DAYS")) != NULL) {
+		if (parse_long(e->value, 1, 3650, &n) == -1)
+			return bad_value(e, "expected days, 1..3650", status);
+		cfg->deadline_days = (int)n;
+	}
 	v = config_get(cfg, "VERIFY_URL");
 	if (copy_value(cfg->verify_url, sizeof cfg->verify_url,
 	    v ? v : "https://verify.example.edu.cn/v", status) == -1)
@@ -348,7 +490,9 @@ config_parse(struct config *cfg, int argc, char **argv,
 		const char *home = config_get(cfg, "HOME");
 		char path[4096];
 
-		if (home != NULL && snprintf(path, sizeof path,
+		if (home == NULL)
+			home = CONFIG_DEFAULT_HOME;
+		if (snprintf(path, sizeof path,
 		    "%s/credpipe.conf", home) < (int)sizeof path &&
 		    config_read_file(cfg, path, 0) == -1) {
 			*status = EX_CONFIG;

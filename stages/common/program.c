@@ -7,8 +7,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "home.h"
 #include "log.h"
 #include "program.h"
+
+static int home_optional;
+
+/* program_home_optional - this run needs no initialised HOME */
+void
+program_home_optional(void)
+{
+	home_optional = 1;
+}
 
 #ifndef CREDPIPE_VERSION
 #define CREDPIPE_VERSION "0.0.0"
@@ -45,6 +55,10 @@ program_start(struct config *cfg, int argc, char **argv,
 		usage(stderr);
 		config_free(cfg);
 		*status = EX_USAGE;
+		return -1;
+	}
+	if (!home_optional && (*status = home_require(cfg)) != 0) {
+		config_free(cfg);
 		return -1;
 	}
 	return argi;

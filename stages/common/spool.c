@@ -70,14 +70,17 @@ spool_init(const struct config *cfg)
 			return -1;
 	if (fs_mkdirs(cfg->inbox, 0700) == -1)
 		return -1;
+	/* with GROUP, out/ keeps the setgid bit credpipe init gave it */
+	mode_t out_mode = cfg->group[0] != '\0' ? 02750 : 0750;
+
 	if (fs_mkdirs(cfg->out, 0750) == -1)
 		return -1;
-	chmod(cfg->out, 0750);
+	chmod(cfg->out, out_mode);
 	for (size_t i = 0; i < sizeof out_dirs / sizeof *out_dirs; i++) {
 		fs_path(path, sizeof path, "%s/%s", cfg->out, out_dirs[i]);
 		if (fs_mkdirs(path, 0750) == -1)
 			return -1;
-		chmod(path, 0750);
+		chmod(path, out_mode);
 	}
 	return 0;
 }

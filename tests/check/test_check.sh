@@ -117,7 +117,7 @@ report_check() { # ID WHO TEXT ("" = a page without a code)
 }
 
 # other keys and registries for the signature cases
-new_home_at() { mkdir -p "$1"; "$BIN/records" --home "$1" import "$2" >/dev/null; }
+new_home_at() { init_home "$1"; "$BIN/records" --home "$1" import "$2" >/dev/null; }
 OTHER=$TEST_TMP/other          # another key: payloads it signs are untrusted
 new_home_at "$OTHER" "$HERE/records.xml"
 "$BIN/records" --home "$OTHER" keygen >/dev/null

@@ -14,7 +14,8 @@
 ROOT_DIR=$TEST_TMP/root
 H=$ROOT_DIR/home
 SENTINEL=$ROOT_DIR/sentinel
-mkdir -p "$H/inbox" "$SENTINEL/victim"
+init_home "$H"
+mkdir -p "$SENTINEL/victim"
 echo "TOP-SECRET-SENTINEL" >"$SENTINEL/secret"
 "$BIN/records" --home "$H" import "$ROOT/samples/records.xml" >/dev/null 2>&1
 CREDPIPE_BUILD=$BUILD bash "$ROOT/samples/build.sh" "$TEST_TMP/samples" >/dev/null

@@ -19,6 +19,7 @@ fake_bin() {
 	FAKE=$TEST_TMP/fakebin.$1
 	mkdir -p "$FAKE"
 	ln -sf "$BIN/ingest" "$FAKE/ingest"
+	ln -sf "$BIN/control" "$FAKE/control"
 }
 
 # Most checks run the chain with ingest alone, so that they hold whichever

@@ -23,6 +23,7 @@ check "the export follows records.xsd" \
 
 # --- round trip: import -> export -> import -> export ---------------------------
 H2=$TEST_TMP/h2
+init_home "$H2"
 "$BIN/records" --home "$H2" import "$TEST_TMP/export1.xml" >/dev/null
 "$BIN/records" --home "$H2" export >"$TEST_TMP/export3.xml"
 check "export round-trips byte for byte" cmp "$TEST_TMP/export1.xml" "$TEST_TMP/export3.xml"
@@ -125,10 +126,11 @@ rec revoke 0000000000000000 2>/dev/null
 expect_eq "revoking an unknown code exits 65" "$?" 65
 expect_eq "waybills left per courier" "$(rec waybills-left)" "$(printf 'EMS 100000\nSF 100000')"
 expect_eq "waybills left of one courier" "$(rec waybills-left SF)" 100000
+# credpipe init made the first key
 k1=$(rec keygen)
 k2=$(rec keygen)
 expect_eq "keygen makes a new key each time; all stay trusted" \
-	"$(find "$H/keys/trusted" -name '*.pub' | wc -l)" 2
+	"$(find "$H/keys/trusted" -name '*.pub' | wc -l)" 3
 expect_eq "signing.key is private" "$(stat -c %a "$H/keys/signing.key")" 600
 [ "$k1" != "$k2" ] && ok "two different key ids" || not_ok "two different key ids"
 finish
