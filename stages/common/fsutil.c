@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -28,7 +29,13 @@
 #include "fsutil.h"
 #include "log.h"
 
-static unsigned long temp_sequence;
+/*
+ * Temp names are pid + sequence. decode, check and typeset commit from
+ * several threads at once: a plain increment is a data race, and two
+ * threads could build the same name (O_EXCL would then only turn it into
+ * a retry). An atomic counter gives every thread a name of its own.
+ */
+static atomic_ulong temp_sequence;
 
 /* split_path - directory and base name of PATH */
 static int
@@ -76,7 +83,8 @@ commit_begin(struct commit *c, const char *path, mode_t mode)
 		return -1;
 	for (tries = 0; tries < 100; tries++) {
 		snprintf(c->temp, sizeof c->temp, "%s%ld-%lu",
-		    FS_TEMP_PREFIX, (long)getpid(), ++temp_sequence);
+		    FS_TEMP_PREFIX, (long)getpid(),
+		    atomic_fetch_add(&temp_sequence, 1) + 1);
 		c->fd = openat(c->dirfd, c->temp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (c->fd != -1) {
