@@ -60,7 +60,7 @@ struct image_reader {
 };
 
 /* say - format a sentence into WHY (may be NULL) */
-static void
+static void __attribute__((format(printf, 3, 4)))
 say(char *why, size_t size, const char *fmt, ...)
 {
 	va_list ap;

@@ -36,7 +36,7 @@ log_level_get(void)
 }
 
 /* log_emit - "program: message[: strerror]" as one write */
-static void
+static void CP_PRINTF(3, 0)
 log_emit(int with_errno, int err, const char *fmt, va_list ap)
 {
 	char line[2048];
