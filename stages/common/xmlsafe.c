@@ -104,6 +104,13 @@ on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext,
 	st->unsafe = 1;
 	if (st->unsafe_why == NULL)
 		st->unsafe_why = "document type declaration (DOCTYPE)";
+	/*
+	 * Stop here: the document is refused anyway, and parsing on would
+	 * hand libxml2 an internal subset with no DTD node to hang it on
+	 * (this handler makes none), so a processing instruction or a
+	 * comment inside it was allocated and never freed.
+	 */
+	xmlStopParser(ctxt);
 }
 
 /* on_entity_decl - an entity declaration: flag it, define nothing */

@@ -339,6 +339,8 @@ test_xml(void)
 		  "\"&l;&l;&l;&l;&l;&l;&l;&l;\">]><a>&m;</a>", XML_UNSAFE },
 		{ "undeclared entity", "<a>&x;</a>", XML_MALFORMED },
 		{ "broken doctype", "<!DOCTYPE a [<!ENTITY x \"y\"><a>", XML_UNSAFE },
+		{ "doctype with a PI and a comment (no leak)",
+		  "<!DOCTYPE a [<?pi x?><!-- c -->]><a/>", XML_UNSAFE },
 		{ "xinclude", "<a xmlns:xi=\"http://www.w3.org/2001/XInclude\">"
 		  "<xi:include href=\"/etc/passwd\" parse=\"text\"/></a>",
 		  XML_UNSAFE },
