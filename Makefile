@@ -4,6 +4,7 @@
 #                  what is missing; needs root then)
 #   make           every program into bin/
 #   make check     build and run every test (SANITIZE=1: ASan+UBSan build)
+#   make fuzz      every libFuzzer harness of tests/fuzz/ for FUZZ_S seconds
 #   make demo      the whole pipeline on samples/
 #   make bench     the benchmark (bench/)
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -11,10 +12,21 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
+FUZZ_CC ?= clang
+FUZZ_S  ?= 60
 PKGS     = libxml-2.0 zbar libpng libqrencode sqlite3 libsodium \
            harfbuzz-subset harfbuzz fontconfig
 
-ifeq ($(SANITIZE),1)
+# FUZZ=1: the library and the harnesses of tests/fuzz/ built with clang
+# for libFuzzer, ASan and UBSan (any UB aborts: the fuzzer reports it).
+ifeq ($(FUZZ),1)
+CC       = $(FUZZ_CC)
+BUILD   ?= build/fuzz
+BIN     ?= build/fuzz/bin
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT     ?= -O1 -g
+else ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 BIN     ?= build/san/bin
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -45,8 +57,11 @@ TEST_SRC = $(wildcard tests/unit/test_*.c)
 TESTS    = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOLS    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps check check-sanitize demo bench install clean tests tools
+.PHONY: all deps check check-sanitize demo bench install clean tests tools \
+        fuzz fuzz-build
 
 all: $(PROGS)
 
@@ -88,8 +103,24 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+$(BUILD)/fuzz/seeds: tests/fuzz/seeds.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Itests/fuzz -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(LIB) \
+	  $(LDLIBS)
+
 tests: $(TESTS)
 tools: $(TOOLS)
+# fuzz-build: with FUZZ=1 (make fuzz sets it)
+fuzz-build: $(FUZZERS) $(BUILD)/fuzz/seeds $(BUILD)/tools/mkpng
+
+# fuzz: each harness for FUZZ_S seconds; findings in build/fuzz/artifacts/
+fuzz: deps
+	$(MAKE) FUZZ=1 fuzz-build
+	CREDPIPE_FUZZ_BUILD=build/fuzz bash tests/fuzz/run.sh $(FUZZ_S)
 
 # check: the plain build, then the same suite under ASan+UBSan.
 check: deps
