@@ -5,6 +5,7 @@
 #   make           every program into bin/
 #   make check     build and run every test (SANITIZE=1: ASan+UBSan build)
 #   make fuzz      every libFuzzer harness of tests/fuzz/ for FUZZ_S seconds
+#   make tsan      a ThreadSanitizer build, run over the samples
 #   make demo      the whole pipeline on samples/
 #   make bench     the benchmark (bench/)
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -25,6 +26,13 @@ BUILD   ?= build/fuzz
 BIN     ?= build/fuzz/bin
 SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
            -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT     ?= -O1 -g
+# TSAN=1: every program built with clang's ThreadSanitizer (make tsan).
+else ifeq ($(TSAN),1)
+CC       = $(FUZZ_CC)
+BUILD   ?= build/tsan
+BIN     ?= build/tsan/bin
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 OPT     ?= -O1 -g
 else ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
@@ -61,7 +69,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all deps check check-sanitize demo bench install clean tests tools \
-        fuzz fuzz-build
+        fuzz fuzz-build tsan
 
 all: $(PROGS)
 
@@ -116,6 +124,13 @@ tests: $(TESTS)
 tools: $(TOOLS)
 # fuzz-build: with FUZZ=1 (make fuzz sets it)
 fuzz-build: $(FUZZERS) $(BUILD)/fuzz/seeds $(BUILD)/tools/mkpng
+
+# tsan: every program under ThreadSanitizer, the pipeline on samples/ with
+# several jobs a stage; any report fails it
+tsan: deps
+	$(MAKE) TSAN=1 all tools
+	CREDPIPE_BIN=build/tsan/bin CREDPIPE_BUILD=build/tsan \
+	  bash tests/tsan/run.sh
 
 # fuzz: each harness for FUZZ_S seconds; findings in build/fuzz/artifacts/
 fuzz: deps
