@@ -482,110 +482,6 @@ cmd_drop() {
 	return 0
 }
 
-# --- status ---------------------------------------------------------------
-
-# age SECONDS-SINCE - "3d 4h", "5h 10m", "12m", "40s"
-age() {
-	local s=$1
-	if [ "$s" -lt 0 ]; then
-		printf 'future'
-	elif [ "$s" -ge 86400 ]; then
-		printf '%dd %dh' $((s / 86400)) $((s % 86400 / 3600))
-	elif [ "$s" -ge 3600 ]; then
-		printf '%dh %dm' $((s / 3600)) $((s % 3600 / 60))
-	elif [ "$s" -ge 60 ]; then
-		printf '%dm' $((s / 60))
-	else
-		printf '%ds' "$s"
-	fi
-}
-
-# mtime PATH - seconds since the epoch (no link followed)
-mtime() { stat -c %Y -- "$1" 2>/dev/null || echo 0; }
-
-cmd_status() {
-	local now=${cfg[NOW_EPOCH]} home=${cfg[HOME]} out=${cfg[OUT]}
-	local record state newest why name rest dir id stage last rows line
-
-	echo "inbox: ${cfg[INBOX]}"
-	rows=()
-	while IFS= read -r -d '' record; do
-		state=${record%%$'\t'*}
-		rest=${record#*$'\t'}
-		newest=${rest%%$'\t'*}
-		rest=${rest#*$'\t'}
-		why=${rest%%$'\t'*}
-		name=${rest#*$'\t'}
-		rows+=("$(printf '%012d\t  %-12s %-8s %s: %q' "$newest" "$state" \
-			"$(age $((now - newest)))" "$why" "$name")")
-	done < <("$bindir/ingest" --list "${opts[@]}")
-	print_rows "(empty)"
-
-	echo "spool (by the last stage reached):"
-	rows=()
-	for dir in "$home"/spool/*/; do
-		[ -d "$dir" ] || continue
-		id=${dir%/}
-		id=${id##*/}
-		last=claimed
-		for stage in validate decode check typeset manifest; do
-			[ -e "$dir$stage.xml" ] && last=$stage
-		done
-		newest=$(mtime "$dir/claim")
-		rows+=("$(printf '%012d\t  %-20s %-12s %s' "$newest" "$id" "$last" \
-			"$(age $((now - newest)))")")
-	done
-	print_rows "(empty)"
-
-	echo "held for an operator:"
-	rows=()
-	for dir in "$out"/results/*.xml; do
-		[ -f "$dir" ] || continue
-		grep -q '<held>' -- "$dir" || continue
-		id=${dir##*/}
-		id=${id%.xml}
-		# our result writer keeps <held> on one line, escaped
-		line=$(sed -n 's:.*<held>\(.*\)</held>.*:\1:p' -- "$dir" | head -n 1 |
-			sed -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&quot;/"/g' \
-				-e "s/&apos;/'/g" -e 's/&#1[03];/ /g' -e 's/&#9;/ /g' \
-				-e 's/&amp;/\&/g')
-		newest=$(mtime "$dir")
-		rows+=("$(printf '%012d\t  %-20s %s' "$newest" "$id" "$line")")
-	done
-	print_rows "(none)"
-
-	echo "quarantine:"
-	rows=()
-	for dir in "$home"/quarantine/*/; do
-		[ -d "$dir" ] || continue
-		name=${dir%/}
-		name=${name##*/}
-		line=""
-		[ -f "$dir/REASON" ] && line=$(head -n 1 -- "$dir/REASON")
-		newest=$(mtime "${dir%/}")
-		rows+=("$(printf '%012d\t  %q: %s' "$newest" "$name" "$line")")
-	done
-	print_rows "(empty)"
-
-	if [ -x "$bindir/records" ]; then
-		local left
-		if left=$("$bindir/records" waybills-left "${opts[@]}" 2>/dev/null); then
-			echo "waybill numbers left:"
-			printf '%s\n' "$left" | sed 's/^/  /'
-		fi
-	fi
-	return 0
-}
-
-# print_rows EMPTY-TEXT - rows sorted oldest first, without their sort key
-print_rows() {
-	if [ "${#rows[@]}" -eq 0 ]; then
-		printf '  %s\n' "$1"
-		return
-	fi
-	printf '%s\n' "${rows[@]}" | sort -t $'\t' -k1,1 -s | cut -f 2-
-}
-
 # --- records, demo ----------------------------------------------------------
 
 cmd_records() {
@@ -688,8 +584,7 @@ drop)
 	;;
 status)
 	[ "${#operands[@]}" -eq 0 ] || die 64 "status takes no operands"
-	load_config
-	cmd_status
+	control status "${opts[@]}"
 	;;
 records)
 	cmd_records

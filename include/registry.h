@@ -122,6 +122,13 @@ int registry_assign_waybill(struct registry *reg, const char *dossier_id,
     const char *courier, char *waybill, size_t size);
 /* registry_waybills_left - numbers left in COURIER's ranges (-1 error) */
 long registry_waybills_left(struct registry *reg, const char *courier);
+/* registry_count_ranges - how many waybill ranges COURIER has (-1 error) */
+long registry_count_ranges(struct registry *reg, const char *courier);
+/* registry_each_range_left - FN for every waybill range (courier, first
+ * and last number as written, numbers left); FN's non-zero return stops */
+int registry_each_range_left(struct registry *reg,
+    int (*fn)(void *ctx, const char *courier, const char *first,
+    const char *last, long left), void *ctx);
 /* registry_find_shipment - batch id ("2026-11-28/EMS-1") of a dossier */
 int registry_find_shipment(struct registry *reg, const char *dossier_id,
     char *waybill, size_t wsize, char *batch, size_t bsize);

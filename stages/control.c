@@ -33,16 +33,39 @@
  *	credpipe(1), credpipe-control(1)
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "claim.h"
 #include "config.h"
+#include "fsutil.h"
 #include "home.h"
 #include "log.h"
 #include "program.h"
+#include "registry.h"
+#include "result.h"
+#include "spool.h"
+#include "text.h"
 #include "timeutil.h"
+#include "xmlsafe.h"
+
+/* one line of status: sorted by KEY (oldest first) */
+struct row {
+	time_t when;
+	char *text;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
 
 enum { OPT_GROUP = 256, OPT_PRINT_CONFIG };
 
@@ -138,6 +161,447 @@ print_config(const struct config *cfg)
 	return bad ? EX_CONFIG : 0;
 }
 
+/*
+ * show_text - S for a terminal or a log, whatever the locale: well-formed
+ * UTF-8 as it is (so that 张伟 reads as 张伟 under LC_ALL=C, where the
+ * shell's %q would print $'\345...'), control characters, backslash and
+ * bytes that are not UTF-8 as \xHH, line breaks folded to " / ".
+ */
+static char *
+show_text(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t out = 0, avail = strlen(s), len;
+
+	while (avail > 0 && out + 8 < size) {
+		if (*p == '\n') {
+			/* one line: REASON and held texts may span several */
+			while (avail > 0 && (*p == '\n' || *p == '\r'))
+				p++, avail--;
+			if (avail > 0 && out > 0)
+				out += (size_t)snprintf(buf + out, size - out,
+				    " / ");
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' ||
+		    (*p >= 0x80 && utf8_decode(p, avail, &len) < 0)) {
+			out += (size_t)snprintf(buf + out, size - out, "\\x%02X",
+			    *p);
+			p++, avail--;
+			continue;
+		}
+		len = *p >= 0x80 ? len : 1;
+		if (*p >= 0x80)
+			utf8_decode(p, avail, &len);
+		if (out + len + 1 >= size)
+			break;
+		memcpy(buf + out, p, len);
+		out += len, p += len, avail -= len;
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+/* age_text - "3d 4h", "5h 10m", "12m", "40s" of SECONDS */
+static char *
+age_text(long long seconds, char *buf, size_t size)
+{
+	if (seconds < 0)
+		snprintf(buf, size, "future");
+	else if (seconds >= 86400)
+		snprintf(buf, size, "%lldd %lldh", seconds / 86400,
+		    seconds % 86400 / 3600);
+	else if (seconds >= 3600)
+		snprintf(buf, size, "%lldh %lldm", seconds / 3600,
+		    seconds % 3600 / 60);
+	else if (seconds >= 60)
+		snprintf(buf, size, "%lldm", seconds / 60);
+	else
+		snprintf(buf, size, "%llds", seconds);
+	return buf;
+}
+
+/* rows_add - one formatted row, dated WHEN */
+static void rows_add(struct rows *r, time_t when, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void
+rows_add(struct rows *r, time_t when, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		fatal("status");
+	va_end(ap);
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		if ((r->v = realloc(r->v, r->cap * sizeof *r->v)) == NULL)
+			fatal("status");
+	}
+	r->v[r->n].when = when;
+	r->v[r->n++].text = text;
+}
+
+/* row_cmp - oldest first; equal times keep their order by text */
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->when != y->when)
+		return x->when < y->when ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+/* rows_print - the rows oldest first, or EMPTY; then forget them */
+static void
+rows_print(struct rows *r, const char *empty)
+{
+	if (r->n == 0)
+		printf("  %s\n", empty);
+	qsort(r->v, r->n, sizeof *r->v, row_cmp);
+	for (size_t i = 0; i < r->n; i++) {
+		printf("%s\n", r->v[i].text);
+		free(r->v[i].text);
+	}
+	free(r->v);
+	memset(r, 0, sizeof *r);
+}
+
+/* deadline_flag - "OVERDUE" when WHEN is older than the deadline */
+static const char *
+deadline_flag(const struct config *cfg, time_t when)
+{
+	return cfg->now - when > (time_t)cfg->deadline_days * 86400 ?
+	    "  OVERDUE" : "";
+}
+
+/* program_dir - the directory this program was started from */
+static int
+program_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/*
+ * read_inbox_list - the inbox as ingest judges it (ingest --list: one
+ * "STATE TAB NEWEST TAB WHY TAB NAME" record per entry, NUL-ended),
+ * claiming nothing: one judgement of the inbox rules, in ingest alone.
+ */
+static char *
+read_inbox_list(const struct config *cfg, size_t *len)
+{
+	char dir[PATH_MAX], prog[PATH_MAX + 16], now[48], settle[32],
+	    after[32], tz[16];
+	char *buf = NULL;
+	size_t cap = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	*len = 0;
+	if (program_dir(dir, sizeof dir) == -1)
+		return NULL;
+	snprintf(prog, sizeof prog, "%s/ingest", dir);
+	time_format_iso(cfg->now, cfg->tz, now, sizeof now);
+	snprintf(settle, sizeof settle, "%ld", cfg->settle);
+	snprintf(after, sizeof after, "%ld", cfg->incomplete_after / 3600);
+	snprintf(tz, sizeof tz, "%+03d:%02d", cfg->tz / 60,
+	    abs(cfg->tz) % 60);
+	if (pipe(fds) == -1)
+		return NULL;
+	if ((pid = fork()) == -1)
+		return NULL;
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(prog, "ingest", "--list", "--home", cfg->home, "--inbox",
+		    cfg->inbox, "--now", now, "--settle", settle,
+		    "--incomplete-after", after, "--tz", tz, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - *len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			if ((buf = realloc(buf, cap + 1)) == NULL)
+				fatal("status");
+		}
+		n = read(fds[0], buf + *len, cap - *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (buf != NULL)
+		buf[*len] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_warnx("%s --list failed", prog);
+		free(buf);
+		*len = 0;
+		return NULL;
+	}
+	return buf;
+}
+
+/* status_inbox - every inbox entry, oldest first */
+static void
+status_inbox(const struct config *cfg)
+{
+	struct rows rows = { 0 };
+	char shown[2048], why[1024], age[32];
+	size_t len;
+	char *list = read_inbox_list(cfg, &len), *p;
+
+	show_text(cfg->inbox, shown, sizeof shown);
+	printf("inbox: %s\n", shown);
+	for (p = list; list != NULL && p < list + len; p += strlen(p) + 1) {
+		char *state = p, *newest, *reason, *name;
+
+		if ((newest = strchr(state, '\t')) == NULL ||
+		    (reason = strchr(newest + 1, '\t')) == NULL ||
+		    (name = strchr(reason + 1, '\t')) == NULL)
+			continue;
+		*newest++ = *reason++ = *name++ = '\0';
+		time_t when = (time_t)strtoll(newest, NULL, 10);
+		show_text(reason, why, sizeof why);
+		show_text(name, shown, sizeof shown);
+		rows_add(&rows, when, "  %-12s %-8s %s: %s%s", state,
+		    age_text(cfg->now - when, age, sizeof age), why, shown,
+		    deadline_flag(cfg, when));
+	}
+	free(list);
+	rows_print(&rows, "(empty)");
+}
+
+/* claimed_at - when dossier DIR was claimed (its claim, else mtime) */
+static time_t
+claimed_at(const struct config *cfg, const char *dir, char *folder,
+    size_t size)
+{
+	struct claim c;
+	struct stat st;
+	time_t t;
+	char path[4096];
+
+	folder[0] = '\0';
+	if (claim_load(dir, &c) == 0) {
+		snprintf(folder, size, "%s", c.folder);
+		if (time_parse_iso(c.claimed, cfg->tz, &t) == 0)
+			return t;
+	}
+	fs_path(path, sizeof path, "%s/claim", dir);
+	return stat(path, &st) == 0 ? st.st_mtime : cfg->now;
+}
+
+/* status_spool - unfinished dossiers by the last stage they reached */
+static void
+status_spool(const struct config *cfg, struct rows *held)
+{
+	static const char *const stages[] = { "validate", "decode", "check",
+	    "typeset", "manifest" };
+	struct rows rows = { 0 };
+	char dir[4096], path[4096], folder[1024], shown[2048], age[32];
+	char **ids;
+	size_t n;
+
+	printf("spool (by the last stage reached):\n");
+	if (spool_list(cfg, &ids, &n) == -1)
+		n = 0, ids = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *last = "claimed";
+		struct result r;
+
+		fs_path(dir, sizeof dir, "%s/spool/%s", cfg->home, ids[i]);
+		for (size_t s = 0; s < sizeof stages / sizeof *stages; s++)
+			if (spool_has_state(dir, stages[s]))
+				last = stages[s];
+		time_t when = claimed_at(cfg, dir, folder, sizeof folder);
+		spool_state_path(dir, last, path, sizeof path);
+		if (strcmp(last, "claimed") != 0 && result_load(&r, path) == 0 &&
+		    r.held[0] != '\0') {
+			/* listed once, under held */
+			rows_add(held, when, "  %-20s %s  %s%s", ids[i],
+			    show_text(r.held, shown, sizeof shown),
+			    age_text(cfg->now - when, age, sizeof age),
+			    deadline_flag(cfg, when));
+			continue;
+		}
+		show_text(folder, shown, sizeof shown);
+		rows_add(&rows, when, "  %-20s %-12s %-8s %s%s", ids[i], last,
+		    age_text(cfg->now - when, age, sizeof age), shown,
+		    deadline_flag(cfg, when));
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	rows_print(&rows, "(empty)");
+}
+
+/* keep_xml - directory entries named *.xml */
+static int
+keep_xml(const char *dir, const char *name, void *ctx)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".xml") == 0;
+}
+
+/*
+ * status_held - dossiers held for an operator: those of the spool, and
+ * published results that say so. A result is parsed only when it holds
+ * the element at all, so that status stays quick beside many results.
+ */
+static void
+status_held(const struct config *cfg, struct rows *held)
+{
+	char dir[4096], path[4096], shown[2048], age[32], id[64];
+	char **names;
+	size_t n;
+
+	printf("held for an operator:\n");
+	fs_path(dir, sizeof dir, "%s/results", cfg->out);
+	if (fs_list(dir, keep_xml, NULL, &names, &n) == -1)
+		n = 0, names = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct result r;
+		struct stat st;
+		char *text;
+		size_t len;
+		int is_held;
+
+		fs_path(path, sizeof path, "%s/%s", dir, names[i]);
+		if (fs_read_file(path, 4 * 1024 * 1024, &text, &len) == -1)
+			continue;
+		is_held = strstr(text, "<held>") != NULL;
+		free(text);
+		if (!is_held || result_load(&r, path) == -1 || r.held[0] == '\0')
+			continue;
+		snprintf(id, sizeof id, "%.*s", (int)strlen(names[i]) - 4,
+		    names[i]);
+		fs_path(path, sizeof path, "%s/spool/%s", cfg->home, id);
+		if (fs_exists(path))
+			continue;       /* already listed from the spool */
+		fs_path(path, sizeof path, "%s/%s", dir, names[i]);
+		time_t when = stat(path, &st) == 0 ? st.st_mtime : cfg->now;
+		rows_add(held, when, "  %-20s %s  %s%s", id,
+		    show_text(r.held, shown, sizeof shown),
+		    age_text(cfg->now - when, age, sizeof age),
+		    deadline_flag(cfg, when));
+	}
+	fs_list_free(names, n);
+	rows_print(held, "(none)");
+}
+
+/* status_quarantine - every quarantined folder with its whole REASON */
+static void
+status_quarantine(const struct config *cfg)
+{
+	struct rows rows = { 0 };
+	char dir[4096], path[4096], name[1024], why[2048], age[32];
+	char **names;
+	size_t n;
+
+	printf("quarantine:\n");
+	fs_path(dir, sizeof dir, "%s/quarantine", cfg->home);
+	if (fs_list(dir, NULL, NULL, &names, &n) == -1)
+		n = 0, names = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		char *reason = NULL;
+		size_t len;
+
+		if (names[i][0] == '.')
+			continue;
+		fs_path(path, sizeof path, "%s/%s", dir, names[i]);
+		if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+			continue;
+		fs_path(path, sizeof path, "%s/%s/REASON", dir, names[i]);
+		if (fs_read_file(path, 64 * 1024, &reason, &len) == -1)
+			reason = NULL;
+		rows_add(&rows, st.st_mtime, "  %s: %s  %s%s",
+		    show_text(names[i], name, sizeof name),
+		    reason ? show_text(reason, why, sizeof why) : "(no REASON)",
+		    age_text(cfg->now - st.st_mtime, age, sizeof age),
+		    deadline_flag(cfg, st.st_mtime));
+		free(reason);
+	}
+	fs_list_free(names, n);
+	rows_print(&rows, "(empty)");
+}
+
+/* print_range - one waybill range and the numbers it has left */
+static int
+print_range(void *ctx, const char *courier, const char *first,
+    const char *last, long left)
+{
+	printf("    %s %s..%s: %ld left\n", courier, first, last, left);
+	return 0;
+}
+
+/* status_waybills - numbers left per courier and per range */
+static void
+status_waybills(const struct config *cfg)
+{
+	static const char *const couriers[] = { "EMS", "SF" };
+	struct registry *reg;
+	int status, any = 0;
+
+	printf("waybill numbers left:\n");
+	if ((reg = registry_open(cfg->records, &status)) == NULL) {
+		printf("  (registry unreadable)\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof couriers / sizeof *couriers; i++) {
+		long left = registry_waybills_left(reg, couriers[i]);
+		long ranges = registry_count_ranges(reg, couriers[i]);
+
+		if (ranges <= 0)
+			continue;
+		any = 1;
+		printf("  %s %ld\n", couriers[i], left);
+	}
+	if (!any)
+		printf("  no waybill range imported\n");
+	else
+		registry_each_range_left(reg, print_range, NULL);
+	registry_close(reg);
+}
+
+/* cmd_status - what waits where, oldest first, against the deadline */
+static int
+cmd_status(const struct config *cfg)
+{
+	struct rows held = { 0 };
+
+	printf("ages against the decision deadline of %d days "
+	    "(OVERDUE past it)\n", cfg->deadline_days);
+	status_inbox(cfg);
+	status_spool(cfg, &held);
+	status_held(cfg, &held);
+	status_quarantine(cfg);
+	status_waybills(cfg);
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,6 +624,10 @@ main(int argc, char **argv)
 	if (args.print_config && verb == NULL) {
 		if ((status = home_require(&cfg)) == 0)
 			status = print_config(&cfg);
+	} else if (verb != NULL && strcmp(verb, "status") == 0 &&
+	    argc - argi == 1 && !args.print_config) {
+		if ((status = home_require(&cfg)) == 0)
+			status = cmd_status(&cfg);
 	} else if (verb != NULL && strcmp(verb, "init") == 0 &&
 	    argc - argi == 1 && !args.print_config) {
 		status = home_init(&cfg, args.group[0] != '\0' ? args.group :

@@ -1606,3 +1606,54 @@ registry_each_waybill_range(struct registry *reg,
 
 	return st == NULL ? -1 : each_row(reg, st, row_range, &box, ctx);
 }
+
+/* registry_count_ranges - how many waybill ranges COURIER has (-1 error) */
+long
+registry_count_ranges(struct registry *reg, const char *courier)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT count(*) FROM waybill_ranges "
+	    "WHERE courier = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, courier, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* registry_each_range_left - every waybill range, with the numbers left */
+int
+registry_each_range_left(struct registry *reg,
+    int (*fn)(void *ctx, const char *courier, const char *first,
+    const char *last, long left), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT courier, "
+	    "prefix || first || suffix, prefix || last || suffix, "
+	    "max(last_n - next + 1, 0) FROM waybill_ranges "
+	    "ORDER BY courier, first_n", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW) {
+			rc = -1;
+			break;
+		}
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (long)sqlite3_column_int64(st, 3));
+		if (rc != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
