@@ -214,70 +214,11 @@ load_config() {
 
 # --- run ------------------------------------------------------------------
 
-# result_outcome FILE - the outcome of a published result ("held" if held)
-result_summary() {
-	local file=$1 outcome
-	outcome=$(grep -o -m 1 ' outcome="[a-z-]*"' -- "$file" | head -n 1)
-	outcome=${outcome#* outcome=\"}
-	outcome=${outcome%\"}
-	if grep -q '<held>' -- "$file"; then
-		outcome=held
-	fi
-	printf '%s' "${outcome:-pending}"
-	grep -o '<reason code="[a-z-]*"' -- "$file" |
-		sed 's/<reason code="\([a-z-]*\)"/ \1/' | tr -d '\n'
-}
-
 # list_batches - courier batch directories, NUL-separated
 list_batches() {
 	[ -d "${cfg[OUT]}/courier" ] || return 0
 	find "${cfg[OUT]}/courier" -mindepth 2 -maxdepth 2 -type d -print0 |
 		sort -z
-}
-
-# write_run_record FILE... - out/runs/<run-id>.xml, crash-safely
-write_run_record() {
-	local runs=${cfg[OUT]}/runs path temp i
-	path=$runs/$run_id.xml
-	temp=$runs/.tmp-$$-run
-	mkdir -p -- "$runs" || return 1
-	{
-		printf '<?xml version="1.0" encoding="UTF-8"?>\n'
-		printf '<run xmlns="urn:credpipe:run:1" id="%s" started="%s"' \
-			"$run_id" "${cfg[NOW]}"
-		printf ' elapsed="%s" exit="%s">\n' "$elapsed" "$run_status"
-		# each stage's end, in seconds after the start: the stages run
-		# at once, so the last one's is the run's elapsed time
-		local -A ended=()
-		local index at
-		while read -r index at; do
-			ended[$index]=$(awk -v a="$started" -v b="$at" \
-				'BEGIN { printf "%.2f", b - a }')
-		done <"$stage_times_file"
-		for i in "${!chain[@]}"; do
-			printf '  <stage name="%s" exit="%s" ended="%s"/>\n' \
-				"${chain[$i]}" "${stage_status[$i]}" "${ended[$i]:-}"
-		done
-		for key in $(printf '%s\n' "${!outcome_count[@]}" | sort); do
-			printf '  <count outcome="%s" n="%s"/>\n' "$key" \
-				"${outcome_count[$key]}"
-		done
-		for key in $(printf '%s\n' "${!reason_count[@]}" | sort); do
-			printf '  <count reason="%s" n="%s"/>\n' "$key" \
-				"${reason_count[$key]}"
-		done
-		printf '  <batches n="%s"/>\n' "$batches"
-		for i in "${!run_ids[@]}"; do
-			printf '  <dossier id="%s" outcome="%s"/>\n' \
-				"${run_ids[$i]}" "${run_outcomes[$i]}"
-		done
-		printf '</run>\n'
-	} >"$temp" || {
-		rm -f -- "$temp"
-		return 1
-	}
-	chmod 0640 -- "$temp" && sync -- "$temp" && mv -f -- "$temp" "$path" &&
-		sync -- "$runs"
 }
 
 # run_stage I PROGRAM ARGS... - one stage of the chain; when it ends, note
@@ -364,63 +305,32 @@ cmd_run() {
 		fi
 	done
 
-	# what finished in this run: the ids the last stage emitted
-	declare -gA outcome_count=() reason_count=()
-	declare -gA seen_id=()
-	run_ids=()
-	run_outcomes=()
-	local id summary outcome reason
-	while IFS= read -r id; do
-		[ -n "$id" ] || continue
-		[ -z "${seen_id[$id]:-}" ] || continue
-		seen_id[$id]=1
-		if [ -f "${cfg[OUT]}/results/$id.xml" ]; then
-			summary=$(result_summary "${cfg[OUT]}/results/$id.xml")
-		else
-			summary=pending
-		fi
-		outcome=${summary%% *}
-		run_ids+=("$id")
-		run_outcomes+=("$outcome")
-		outcome_count[$outcome]=$((${outcome_count[$outcome]:-0} + 1))
-		if [ "$summary" != "$outcome" ]; then
-			for reason in ${summary#* }; do
-				reason_count[$reason]=$((${reason_count[$reason]:-0} + 1))
-			done
-		fi
-		[ "$verbose" -eq 1 ] && printf '%s %s\n' "$id" "$summary"
-	done <"$ids_file"
 	mapfile -d '' -t batches_after < <(list_batches)
 	batches=$((${#batches_after[@]} - ${#batches_before[@]}))
 	[ "$batches" -ge 0 ] || batches=0
 	elapsed=$(awk -v a="$started" -v b="$EPOCHREALTIME" \
 		'BEGIN { printf "%.2f", b - a }')
 
-	if ! write_run_record; then
+	# each stage's end, in seconds after the start of the run: the
+	# stages run at once, so the last one's is the run's elapsed time
+	local -A ended=()
+	local index at stages_file=$home/spool/.run-ids-$$-stages
+	while read -r index at; do
+		ended[$index]=$(awk -v a="$started" -v b="$at" \
+			'BEGIN { printf "%.2f", b - a }')
+	done <"$stage_times_file"
+	for i in "${!chain[@]}"; do
+		printf '%s %s %s\n' "${chain[$i]}" "${stage_status[$i]}" \
+			"${ended[$i]:-}"
+	done >"$stages_file"
+	# the run record and the summary: the dossiers' results are read by
+	# the control program, with the modules the stages use
+	if ! control record "${opts[@]}" "$run_id" "$elapsed" "$run_status" \
+		"$batches" "$stages_file" "$ids_file" "${started%.*}"; then
 		warn "${cfg[OUT]}/runs/$run_id.xml: cannot write the run record"
 		[ "$run_status" -ne 0 ] || run_status=75
 	fi
-	if [ "$quiet" -eq 0 ] || [ "$run_status" -ne 0 ]; then
-		print_summary
-	fi
-	return "$run_status"
-}
-
-# print_summary - the run's short summary on stdout
-print_summary() {
-	local line="" key n=0
-	for key in verified not-verified rejected held pending; do
-		n=$((n + ${outcome_count[$key]:-0}))
-		line+="${line:+, }$key ${outcome_count[$key]:-0}"
-	done
-	printf 'dossiers: %d (%s)\n' "$n" "$line"
-	line=""
-	for key in $(printf '%s\n' "${!reason_count[@]}" | sort); do
-		line+="${line:+, }$key ${reason_count[$key]}"
-	done
-	printf 'reasons: %s\n' "${line:-none}"
-	printf 'batches: %d\n' "$batches"
-	printf 'elapsed: %s s\n' "$elapsed"
+	rm -f -- "$stages_file"
 	if [ "$run_status" -ne 0 ]; then
 		printf 'status: %d (stages:' "$run_status"
 		for i in "${!chain[@]}"; do
@@ -428,6 +338,7 @@ print_summary() {
 		done
 		printf ')\n'
 	fi
+	return "$run_status"
 }
 
 # --- drop -----------------------------------------------------------------

@@ -584,6 +584,292 @@ status_waybills(const struct config *cfg)
 	registry_close(reg);
 }
 
+/* stop_at_first - registry_each_credential: one is enough */
+static int
+stop_at_first(void *ctx, const struct reg_credential *c)
+{
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/* registry_empty - 1 when the registry holds no credential at all */
+static int
+registry_empty(const struct config *cfg)
+{
+	struct registry *reg;
+	int status, any = 0;
+
+	if ((reg = registry_open(cfg->records, &status)) == NULL)
+		return 0;       /* check says why, in the run itself */
+	registry_each_credential(reg, stop_at_first, &any);
+	registry_close(reg);
+	return !any;
+}
+
+/* inbox_waiting - folders left waiting in the inbox: settling, incomplete */
+static void
+inbox_waiting(const struct config *cfg, int *settling, int *incomplete)
+{
+	size_t len;
+	char *list = read_inbox_list(cfg, &len), *p;
+
+	*settling = *incomplete = 0;
+	for (p = list; list != NULL && p < list + len; p += strlen(p) + 1) {
+		if (strncmp(p, "settling\t", 9) == 0)
+			(*settling)++;
+		else if (strncmp(p, "incomplete\t", 11) == 0)
+			(*incomplete)++;
+	}
+	free(list);
+}
+
+/* duplicates_since - folders quarantined as duplicates since STARTED */
+static int
+duplicates_since(const struct config *cfg, time_t started)
+{
+	char dir[4096], path[4096];
+	char **names;
+	size_t n;
+	int count = 0;
+
+	fs_path(dir, sizeof dir, "%s/quarantine", cfg->home);
+	if (fs_list(dir, NULL, NULL, &names, &n) == -1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (strstr(names[i], ".duplicate") == NULL)
+			continue;
+		fs_path(path, sizeof path, "%s/%s", dir, names[i]);
+		if (lstat(path, &st) == 0 && st.st_mtime >= started)
+			count++;
+	}
+	fs_list_free(names, n);
+	return count;
+}
+
+/* the counts of one run, for its record and its summary */
+#define RUN_MAX_REASONS 64
+struct run_counts {
+	int outcome[5];         /* verified, not-verified, rejected, held, pending */
+	char reason[RUN_MAX_REASONS][40];
+	int reason_n[RUN_MAX_REASONS];
+	int nreasons;
+};
+
+static const char *const run_outcomes[] = { "verified", "not-verified",
+	"rejected", "held", "pending" };
+
+/* count_reason - one more dossier with reason CODE */
+static void
+count_reason(struct run_counts *c, const char *code)
+{
+	int i;
+
+	for (i = 0; i < c->nreasons; i++)
+		if (strcmp(c->reason[i], code) == 0)
+			break;
+	if (i == c->nreasons) {
+		if (i == RUN_MAX_REASONS)
+			return;
+		snprintf(c->reason[i], sizeof c->reason[i], "%s", code);
+		c->reason_n[i] = 0;
+		c->nreasons++;
+	}
+	c->reason_n[i]++;
+}
+
+/* reason_cmp - reasons in byte order, as the summary prints them */
+static int
+reason_index_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct run_counts *c = ctx;
+
+	return strcmp(c->reason[*(const int *)a], c->reason[*(const int *)b]);
+}
+
+/* plain_word - letters, digits, '-', '.', ':' only (ids, times, names) */
+static int
+plain_word(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == ':' || *s == '+' || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * cmd_record - the run record out/runs/RUN-ID.xml and the run's summary.
+ * The script that ran the chain knows the stages' exit statuses and end
+ * times (STAGES: "name exit ended" lines) and the ids that came out of
+ * the last stage (IDS); everything about the dossiers is read here, from
+ * their published results, with the result module every stage uses.
+ * Each dossier counts once per reason, however often the reason occurs.
+ */
+static int
+cmd_record(const struct config *cfg, char **arg)
+{
+	const char *run_id = arg[0], *elapsed = arg[1], *exit_text = arg[2],
+	    *batches = arg[3], *stages_path = arg[4], *ids_path = arg[5];
+	time_t started = (time_t)strtoll(arg[6], NULL, 10);
+	struct run_counts counts;
+	char line[512], path[4096], iso[48], **ids = NULL, (*outc)[16] = NULL;
+	size_t nids = 0, cap = 0;
+	int settling, incomplete, duplicates, order[RUN_MAX_REASONS], n = 0;
+	int empty_registry, status = 0;
+	struct commit c;
+	FILE *fp;
+
+	if (!plain_word(run_id) || !plain_word(elapsed) ||
+	    !plain_word(exit_text) || !plain_word(batches)) {
+		log_warnx("record: bad arguments");
+		return EX_USAGE;
+	}
+	memset(&counts, 0, sizeof counts);
+	if ((fp = fopen(ids_path, "r")) == NULL) {
+		log_warn("%s", ids_path);
+		return EX_SOFTWARE;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		struct result r;
+		int o = 4, dup = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!id_valid(line))
+			continue;
+		for (size_t i = 0; i < nids && !dup; i++)
+			dup = strcmp(ids[i], line) == 0;
+		if (dup)
+			continue;
+		if (nids == cap) {
+			cap = cap ? cap * 2 : 64;
+			ids = realloc(ids, cap * sizeof *ids);
+			outc = realloc(outc, cap * sizeof *outc);
+			if (ids == NULL || outc == NULL)
+				fatal("record");
+		}
+		if ((ids[nids] = strdup(line)) == NULL)
+			fatal("record");
+		result_published_path(cfg, line, path, sizeof path);
+		if (result_load(&r, path) == 0) {
+			o = r.held[0] ? 3 : r.outcome == OUTCOME_VERIFIED ? 0 :
+			    r.outcome == OUTCOME_NOT_VERIFIED ? 1 :
+			    r.outcome == OUTCOME_REJECTED ? 2 : 4;
+			for (int i = 0; i < r.nreasons; i++) {
+				int seen = 0;
+
+				for (int j = 0; j < i && !seen; j++)
+					seen = strcmp(r.reasons[j].code,
+					    r.reasons[i].code) == 0;
+				if (!seen)
+					count_reason(&counts, r.reasons[i].code);
+			}
+			if (cfg->verbosity == LOG_VERBOSE) {
+				printf("%s %s", line, run_outcomes[o]);
+				for (int i = 0; i < r.nreasons; i++)
+					printf(" %s", r.reasons[i].code);
+				printf("\n");
+			}
+		} else if (cfg->verbosity == LOG_VERBOSE)
+			printf("%s pending\n", line);
+		snprintf(outc[nids], sizeof outc[nids], "%s", run_outcomes[o]);
+		counts.outcome[o]++;
+		nids++;
+	}
+	fclose(fp);
+	for (int i = 0; i < counts.nreasons; i++)
+		order[i] = i;
+	qsort_r(order, (size_t)counts.nreasons, sizeof *order,
+	    reason_index_cmp, &counts);
+	inbox_waiting(cfg, &settling, &incomplete);
+	duplicates = duplicates_since(cfg, started);
+	empty_registry = registry_empty(cfg);
+
+	/* the record, through the commit routine: readable by the group */
+	fs_path(path, sizeof path, "%s/runs", cfg->out);
+	if (fs_mkdirs(path, 0750) == -1)
+		return exit_for_errno(errno);
+	fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, run_id);
+	time_format_iso(cfg->now, cfg->tz, iso, sizeof iso);
+	if (commit_begin(&c, path, 0640) == -1) {
+		log_warn("%s", path);
+		return exit_for_errno(errno);
+	}
+	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<run xmlns=\"urn:credpipe:run:1\" id=\"%s\" started=\"%s\""
+	    " elapsed=\"%s\" exit=\"%s\">\n", run_id, iso, elapsed,
+	    exit_text);
+	if ((fp = fopen(stages_path, "r")) != NULL) {
+		char name[64], code[16], ended[32];
+
+		while (fgets(line, sizeof line, fp) != NULL) {
+			ended[0] = '\0';
+			if (sscanf(line, "%63s %15s %31s", name, code, ended) < 2 ||
+			    !plain_word(name) || !plain_word(code) ||
+			    (ended[0] && !plain_word(ended)))
+				continue;
+			commit_printf(&c, "  <stage name=\"%s\" exit=\"%s\" "
+			    "ended=\"%s\"/>\n", name, code, ended);
+		}
+		fclose(fp);
+	}
+	for (int o = 0; o < 5; o++)
+		if (counts.outcome[o])
+			commit_printf(&c, "  <count outcome=\"%s\" n=\"%d\"/>\n",
+			    run_outcomes[o], counts.outcome[o]);
+	for (int i = 0; i < counts.nreasons; i++)
+		commit_printf(&c, "  <count reason=\"%s\" n=\"%d\"/>\n",
+		    counts.reason[order[i]], counts.reason_n[order[i]]);
+	commit_printf(&c, "  <batches n=\"%s\"/>\n", batches);
+	commit_printf(&c, "  <inbox settling=\"%d\" incomplete=\"%d\" "
+	    "duplicates=\"%d\"/>\n", settling, incomplete, duplicates);
+	if (empty_registry)
+		commit_printf(&c, "  <warning>the registry holds no "
+		    "credentials</warning>\n");
+	for (size_t i = 0; i < nids; i++)
+		commit_printf(&c, "  <dossier id=\"%s\" outcome=\"%s\"/>\n",
+		    ids[i], outc[i]);
+	commit_printf(&c, "</run>\n");
+	if (commit_end(&c) == -1) {
+		log_warn("%s: cannot write the run record", path);
+		status = exit_for_errno(errno);
+	}
+
+	if (empty_registry)
+		log_warnx("warning: the registry %s holds no credentials: "
+		    "every claim is checked as not-verified no-record "
+		    "(credpipe records import FILE)", cfg->records);
+	if (cfg->verbosity != LOG_QUIET || strcmp(exit_text, "0") != 0 ||
+	    status != 0) {
+		for (int o = 0; o < 5; o++)
+			n += counts.outcome[o];
+		printf("dossiers: %d (", n);
+		for (int o = 0; o < 5; o++)
+			printf("%s%s %d", o ? ", " : "", run_outcomes[o],
+			    counts.outcome[o]);
+		printf(")\nreasons: ");
+		for (int i = 0; i < counts.nreasons; i++)
+			printf("%s%s %d", i ? ", " : "", counts.reason[order[i]],
+			    counts.reason_n[order[i]]);
+		printf("%s\n", counts.nreasons ? "" : "none");
+		printf("duplicates: %d\n", duplicates);
+		printf("still in the inbox: %d settling, %d incomplete\n",
+		    settling, incomplete);
+		printf("batches: %s\nelapsed: %s s\n", batches, elapsed);
+	}
+	for (size_t i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	free(outc);
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
+	return status;
+}
+
 /* cmd_status - what waits where, oldest first, against the deadline */
 static int
 cmd_status(const struct config *cfg)
@@ -628,6 +914,10 @@ main(int argc, char **argv)
 	    argc - argi == 1 && !args.print_config) {
 		if ((status = home_require(&cfg)) == 0)
 			status = cmd_status(&cfg);
+	} else if (verb != NULL && strcmp(verb, "record") == 0 &&
+	    argc - argi == 8) {
+		if ((status = home_require(&cfg)) == 0)
+			status = cmd_record(&cfg, argv + argi + 1);
 	} else if (verb != NULL && strcmp(verb, "init") == 0 &&
 	    argc - argi == 1 && !args.print_config) {
 		status = home_init(&cfg, args.group[0] != '\0' ? args.group :
