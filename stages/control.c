@@ -258,8 +258,10 @@ row_cmp(const void *a, const void *b)
 static void
 rows_print(struct rows *r, const char *empty)
 {
-	if (r->n == 0)
+	if (r->n == 0) {
 		printf("  %s\n", empty);
+		return;
+	}
 	qsort(r->v, r->n, sizeof *r->v, row_cmp);
 	for (size_t i = 0; i < r->n; i++) {
 		printf("%s\n", r->v[i].text);
