@@ -100,6 +100,7 @@ check "the export carries revoked-on and revoked-reason" \
 check "the export with a revocation follows records.xsd" \
 	xmllint --noout --schema "$ROOT/schemas/records.xsd" "$TEST_TMP/revoked.xml"
 H3=$TEST_TMP/h3
+init_home "$H3"
 "$BIN/records" --home "$H3" import "$TEST_TMP/revoked.xml" >/dev/null
 expect_eq "imported elsewhere, the revocation keeps its date and reason" \
 	"$("$BIN/records" --home "$H3" show 7KQ2M9X4T1HC8D5R | grep -e '^status' -e '^revoked')" \
@@ -108,11 +109,13 @@ expect_eq "imported elsewhere, the revocation keeps its date and reason" \
 check "export -> import -> export round-trips the revocation byte for byte" \
 	cmp "$TEST_TMP/revoked.xml" "$TEST_TMP/revoked2.xml"
 sed 's/status="revoked" revoked-on="2026-11-28"/revoked-on="2026-11-28"/' "$TEST_TMP/revoked.xml" >"$TEST_TMP/valid-dated.xml"
+init_home "$TEST_TMP/h4"
 "$BIN/records" --home "$TEST_TMP/h4" import "$TEST_TMP/valid-dated.xml" >/dev/null 2>&1
 expect_eq "a valid report with a revocation date is a bad record (65)" "$?" 65
 
 # --- a registry of the first schema is upgraded in place ----------------------------
 H5=$TEST_TMP/h5
+init_home "$H5"
 "$BIN/records" --home "$H5" import "$SAMPLE" >/dev/null
 sqlite3 "$H5/records.db" "ALTER TABLE reports DROP COLUMN revoked_on; PRAGMA user_version = 1;"
 "$BIN/records" --home "$H5" revoke 7KQ2M9X4T1HC8D5R --reason "holder request 42" \
