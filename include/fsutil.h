@@ -12,6 +12,7 @@
 #define CREDPIPE_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define FS_TEMP_PREFIX ".tmp-"
@@ -51,6 +52,9 @@ int fs_fsync_parent(const char *path);
 int fs_mkdirs(const char *path, mode_t mode);
 /* fs_rename_durable - rename, then fsync both parent directories */
 int fs_rename_durable(const char *from, const char *to);
+/* fs_rename_noreplace - rename FROM to TO unless TO exists (EEXIST, or
+ * ENOTEMPTY for a directory); both parents fsynced */
+int fs_rename_noreplace(const char *from, const char *to);
 /*
  * fs_read_file - read a regular file (never through a symlink) of at most
  * MAX bytes into a malloc'd, NUL-terminated buffer. -1 with errno: ELOOP
@@ -62,20 +66,57 @@ int fs_exists(const char *path);
 /* fs_is_dir - lstat says directory (links are not followed) */
 int fs_is_dir(const char *path);
 /*
- * fs_copy_tree - copy directory FROM to TO (which must not exist): regular
- * files byte for byte with their mtimes, symlinks as symlinks (never
- * followed), subdirectories recursively; every file and directory fsynced.
+ * Tree walks (fs_walk) go by descriptor and are bounded: at most
+ * FS_MAX_DEPTH levels of folders, the top one counted (a dossier needs
+ * one). A deeper tree is refused, never recursed into.
  */
-int fs_copy_tree(const char *from, const char *to);
+#define FS_MAX_DEPTH 16
+/* what fs_walk hands a visitor: one entry, reached by name in DIRFD */
+struct fs_entry {
+	int dirfd;              /* the directory that holds the entry */
+	const char *name;       /* its name there */
+	const char *path;       /* its path below the top, for messages */
+	const struct stat *st;  /* fstatat, links not followed */
+	int depth;              /* 1: an entry of the top directory */
+};
+#define FS_WALK_NEXT (-2)
 /*
- * fs_private_tree - take group and other permissions away from every
- * directory and regular file of a tree (links are never followed): a
- * claimed dossier is personal data, private under HOME whatever modes
- * the operator's folder had.
+ * fs_visit_fn - called for every entry but "." and "..": return an open
+ * descriptor of the directory E to walk into it (only when E->depth <
+ * FS_MAX_DEPTH; fs_open_dir_at opens one safely), FS_WALK_NEXT to go on,
+ * -1 (errno set) to stop the walk.
  */
-int fs_private_tree(const char *path);
-/* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
+typedef int (*fs_visit_fn)(const struct fs_entry *e, void *ctx);
+/* fs_leave_fn - called after the entries of directory E (open as FD) */
+typedef int (*fs_leave_fn)(const struct fs_entry *e, int fd, void *ctx);
+/*
+ * fs_walk - visit the tree below the open directory TOP depth first,
+ * iteratively, by descriptor: VISIT for each entry, LEAVE (may be NULL)
+ * after each directory walked into. 0, or -1/errno from a callback or
+ * from reading (EMLINK for a walk deeper than FS_MAX_DEPTH).
+ */
+int fs_walk(int top, fs_visit_fn visit, fs_leave_fn leave, void *ctx);
+/* fs_open_dir_at - open directory NAME in DIRFD, never through a link */
+int fs_open_dir_at(int dirfd, const char *name);
+/*
+ * fs_remove_tree_at - remove NAME in DIRFD and everything below it, by
+ * descriptor, links removed and never followed; a missing NAME is done.
+ * 0, or -1/errno (EMLINK: deeper than FS_MAX_DEPTH; part may be gone).
+ */
+int fs_remove_tree_at(int dirfd, const char *name);
+/* fs_remove_tree - fs_remove_tree_at on PATH (credpipe's own trees) */
 int fs_remove_tree(const char *path);
+/*
+ * fs_rename_noreplace_at - renameat that fails with EEXIST rather than
+ * replace TO; both directories fsynced. 0 or -1/errno.
+ */
+int fs_rename_noreplace_at(int fromdir, const char *from, int todir,
+    const char *to);
+/*
+ * fs_read_at - fs_read_file of NAME in directory DIRFD (AT_FDCWD: a path)
+ */
+int fs_read_at(int dirfd, const char *name, size_t max, char **buf,
+    size_t *len);
 /*
  * fs_list - the names in directory PATH (not "." and "..") that KEEP
  * accepts (NULL: all), sorted in byte order, into a malloc'd array; free

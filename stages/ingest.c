@@ -79,6 +79,7 @@
 #include "claim.h"
 #include "config.h"
 #include "fsutil.h"
+#include "intake.h"
 #include "log.h"
 #include "spool.h"
 #include "timeutil.h"
@@ -87,6 +88,7 @@
 #define DOSSIER_NS "urn:credpipe:dossier:1"
 #define CLAIM_PREFIX ".claim-"
 #define STASH_PREFIX ".claiming-"
+#define INBOX_QUARANTINE ".quarantine"
 #define MAX_DEPTH 8             /* subfolders looked into for mtimes */
 
 /* what examining one inbox folder found */
@@ -113,6 +115,9 @@ struct seen {
 struct ingest {
 	const struct config *cfg;
 	char spool[4096];
+	int inbox_fd;           /* the inbox, opened once */
+	int quarantine_fd;      /* INBOX/.quarantine once checked, else -1 */
+	struct intake_limits lim;
 	unsigned long claims;   /* sequence of claim directories */
 	int next_generated;     /* sequence of X ids, 1..9999 */
 	struct seen *seen;
@@ -156,32 +161,13 @@ id_place(const struct config *cfg, const char *id)
 	return NULL;
 }
 
-/* rename_noreplace - rename FROM to TO unless TO exists; both fsynced */
-static int
-rename_noreplace(const char *from, const char *to)
-{
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) {
-		if (errno != EINVAL && errno != ENOSYS)
-			return -1;
-		if (fs_exists(to)) {
-			errno = EEXIST;
-			return -1;
-		}
-		if (rename(from, to) == -1)
-			return -1;
-	}
-	if (fs_fsync_parent(to) == -1)
-		return -1;
-	return fs_fsync_parent(from);
-}
-
-/* claim_paths - the claim directory and the inbox stash of unique U */
+/* claim_paths - the claim directory and the inbox stash name of U */
 static void
 claim_paths(const struct ingest *in, const char *unique, char *dir,
     size_t dsize, char *stash, size_t ssize)
 {
 	fs_path(dir, dsize, "%s/%s%s", in->spool, CLAIM_PREFIX, unique);
-	fs_path(stash, ssize, "%s/%s%s", in->cfg->inbox, STASH_PREFIX, unique);
+	fs_path(stash, ssize, "%s%s", STASH_PREFIX, unique);
 }
 
 /*
@@ -198,12 +184,9 @@ finish_claim(struct ingest *in, const char *dir, const char *id,
 	struct claim old;
 
 	fs_path(dest, sizeof dest, "%s/%s", in->spool, id);
-	/* the operator's modes do not follow personal data into HOME */
-	if (fs_private_tree(dir) == -1)
-		log_warn("%s: cannot make the claimed files private", id);
 	place = id_place(in->cfg, id);
 	if (place == NULL) {
-		if (rename_noreplace(dir, dest) == 0)
+		if (fs_rename_noreplace(dir, dest) == 0)
 			return 1;
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return -1;
@@ -235,7 +218,7 @@ finish_claim(struct ingest *in, const char *dir, const char *id,
 static int
 put_back(struct ingest *in, const char *stash, const char *folder)
 {
-	char dest[4096], shown[1024];
+	char dest[1100], shown[1024];
 	int usable = folder[0] != '\0' && folder[0] != '.' &&
 	    strchr(folder, '/') == NULL;
 
@@ -243,12 +226,11 @@ put_back(struct ingest *in, const char *stash, const char *folder)
 		folder = "recovered";
 	for (int n = 1; n < 10000; n++) {
 		if (n == 1 && usable)
-			fs_path(dest, sizeof dest, "%s/%s", in->cfg->inbox,
-			    folder);
+			fs_path(dest, sizeof dest, "%s", folder);
 		else
-			fs_path(dest, sizeof dest, "%s/%s~%d", in->cfg->inbox,
-			    folder, n);
-		if (rename_noreplace(stash, dest) == 0) {
+			fs_path(dest, sizeof dest, "%s~%d", folder, n);
+		if (fs_rename_noreplace_at(in->inbox_fd, stash, in->inbox_fd,
+		    dest) == 0) {
 			log_info("inbox: \"%s\": put back after an unfinished "
 			    "claim", show_name(folder, shown, sizeof shown));
 			return 0;
@@ -261,6 +243,94 @@ put_back(struct ingest *in, const char *stash, const char *folder)
 }
 
 /*
+ * inbox_quarantine - INBOX/.quarantine, created 0700 on first use, and
+ * used only while it is credpipe's: a directory (not a link) owned by
+ * this user and closed to others. Anyone may write into the inbox, so a
+ * ".quarantine" made by somebody else is never used; -1 then.
+ */
+static int
+inbox_quarantine(struct ingest *in)
+{
+	struct stat st;
+	int fd;
+
+	if (in->quarantine_fd != -1)
+		return in->quarantine_fd;
+	if (mkdirat(in->inbox_fd, INBOX_QUARANTINE, 0700) == 0)
+		fsync(in->inbox_fd);
+	else if (errno != EEXIST)
+		return -1;
+	if ((fd = fs_open_dir_at(in->inbox_fd, INBOX_QUARANTINE)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	in->quarantine_fd = fd;
+	return fd;
+}
+
+/*
+ * keep_original - move the stash STASH (a name in the inbox) whole into
+ * INBOX/.quarantine/<ID>[~n] for the operator: nothing of it is read,
+ * changed or lost, and it never enters HOME (its files may be hard links
+ * to files elsewhere, or nested beyond any walk). When that directory is
+ * not usable, the stash stays where it is, hidden, and a warning says so.
+ */
+static void
+keep_original(struct ingest *in, const char *stash, const char *id)
+{
+	char name[ID_MAX + 16];
+	int q = inbox_quarantine(in);
+
+	for (int n = 1; q != -1 && n < 10000; n++) {
+		if (n == 1)
+			snprintf(name, sizeof name, "%s", id);
+		else
+			snprintf(name, sizeof name, "%s~%d", id, n);
+		if (fs_rename_noreplace_at(in->inbox_fd, stash, q, name) == 0) {
+			log_info("%s: the inbox folder is kept as %s/%s", id,
+			    INBOX_QUARANTINE, name);
+			return;
+		}
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			break;
+	}
+	log_warn("%s: the inbox folder stays in the inbox as %s", id, stash);
+}
+
+/*
+ * dispose_original - after the commit point, the claimed folder leaves
+ * the inbox. When everything was copied it is removed, by descriptor;
+ * when something was refused (it is not all in the copy), or removing it
+ * is refused (a folder credpipe may not change, one nested too deeply),
+ * it is kept whole (keep_original). Missing: done before a crash.
+ */
+static void
+dispose_original(struct ingest *in, const char *stash, const char *id,
+    int refused)
+{
+	struct stat st;
+
+	if (fstatat(in->inbox_fd, stash, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			fatal("%s: inbox/%s", id, stash);
+		return;
+	}
+	if (!refused) {
+		if (fs_remove_tree_at(in->inbox_fd, stash) == 0) {
+			if (fsync(in->inbox_fd) == -1)
+				fatal("%s: fsync of the inbox", id);
+			return;
+		}
+		log_warn("%s: removing the claimed folder from the inbox", id);
+	}
+	keep_original(in, stash, id);
+}
+
+/*
  * recover_claim - finish or undo the claim directory of UNIQUE (see the
  * manual above for the states). Returns 1 when a spool dossier resulted,
  * 0 otherwise, -1 on failure.
@@ -268,9 +338,11 @@ put_back(struct ingest *in, const char *stash, const char *folder)
 static int
 recover_claim(struct ingest *in, const char *unique)
 {
-	char dir[4096], stash[4096], path[4096], id[ID_MAX + 1];
+	char dir[4096], stash[256], path[4096], id[ID_MAX + 1];
 	struct claim c;
+	struct stat st;
 	size_t idlen = strcspn(unique, "-");
+	int have_record;
 
 	claim_paths(in, unique, dir, sizeof dir, stash, sizeof stash);
 	fs_sweep_temp(dir);
@@ -278,24 +350,27 @@ recover_claim(struct ingest *in, const char *unique)
 		idlen = ID_MAX;
 	memcpy(id, unique, idlen);
 	id[idlen] = '\0';
+	have_record = claim_load(dir, &c) == 0;
+	if (!have_record)
+		memset(&c, 0, sizeof c);
 	if (!fs_exists(fs_path(path, sizeof path, "%s/files", dir))) {
 		/* nothing committed: drop our copy, put the folder back */
 		if (fs_remove_tree(fs_path(path, sizeof path, "%s/copy", dir))
 		    == -1)
 			return -1;
-		if (claim_load(dir, &c) == -1)
-			memset(&c, 0, sizeof c);
-		if (fs_exists(stash) && put_back(in, stash, c.folder) == -1)
+		if (fstatat(in->inbox_fd, stash, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    put_back(in, stash, c.folder) == -1)
 			return -1;
 		if (fs_remove_tree(dir) == -1 || fs_fsync_dir(in->spool) == -1)
 			return -1;
 		return 0;
 	}
-	/* the claim holds: the original goes, the claim is finished */
-	if (fs_exists(stash) && (fs_remove_tree(stash) == -1 ||
-	    fs_fsync_dir(in->cfg->inbox) == -1))
-		return -1;
-	if (claim_load(dir, &c) == -1 || !id_valid(id)) {
+	/*
+	 * The claim holds: the original goes. Without a record nobody knows
+	 * what was refused, so the original is then kept, not removed.
+	 */
+	dispose_original(in, stash, id, !have_record || c.nrefused > 0);
+	if (!have_record || !id_valid(id)) {
 		/* cannot happen by the order of commits; keep it anyway */
 		return quarantine_dir(in->cfg, dir, "unfinished-claim",
 		    "an unfinished claim without its record was found at "
@@ -324,27 +399,20 @@ recover_all(struct ingest *in)
 	fs_list_free(names, n);
 }
 
-/* newest_mtime - newest mtime of anything below PATH (no link followed) */
-static void
-newest_mtime(const char *path, int depth, struct folder *f)
+/* mtime_visit - fs_walk visitor of examine: the newest mtime below */
+static int
+mtime_visit(const struct fs_entry *e, void *ctx)
 {
-	char **names, sub[4096];
-	struct stat st;
-	size_t n;
+	struct folder *f = ctx;
 
-	if (fs_list(path, NULL, NULL, &names, &n) == -1)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, names[i]) >=
-		    sizeof sub || lstat(sub, &st) == -1)
-			continue;
-		if (!f->has_files || st.st_mtime > f->newest)
-			f->newest = st.st_mtime;
-		f->has_files = 1;
-		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-			newest_mtime(sub, depth + 1, f);
+	if (!f->has_files || e->st->st_mtime > f->newest)
+		f->newest = e->st->st_mtime;
+	f->has_files = 1;
+	if (S_ISDIR(e->st->st_mode) && e->depth < MAX_DEPTH) {
+		int fd = fs_open_dir_at(e->dirfd, e->name);
+		return fd == -1 ? FS_WALK_NEXT : fd;
 	}
-	fs_list_free(names, n);
+	return FS_WALK_NEXT;
 }
 
 /* in_dossier_ns - NODE is an element in the dossier namespace */
@@ -358,9 +426,10 @@ in_dossier_ns(xmlNodePtr node)
 
 /* check_attachments - count //attachment/@file names absent from DIR */
 static void
-check_attachments(xmlNodePtr node, const char *dir, struct folder *f)
+check_attachments(xmlNodePtr node, int dir, struct folder *f)
 {
-	char file[256], path[4096];
+	struct stat st;
+	char file[256];
 
 	for (; node != NULL; node = node->next) {
 		if (!in_dossier_ns(node))
@@ -368,7 +437,7 @@ check_attachments(xmlNodePtr node, const char *dir, struct folder *f)
 		if (strcmp((const char *)node->name, "attachment") == 0 &&
 		    xml_attr(node, "file", file, sizeof file) &&
 		    attachment_name_valid(file) &&
-		    !fs_exists(fs_path(path, sizeof path, "%s/%s", dir, file))) {
+		    fstatat(dir, file, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 			if (f->missing++ == 0)
 				snprintf(f->first_missing,
 				    sizeof f->first_missing, "%.64s", file);
@@ -378,40 +447,59 @@ check_attachments(xmlNodePtr node, const char *dir, struct folder *f)
 }
 
 /*
- * examine - what folder PATH holds: dossier.xml, its attachments, READY,
- * the newest mtime. 0, or -1 when it cannot be read now (left alone).
+ * examine - what inbox folder NAME holds: dossier.xml, its attachments,
+ * READY, the newest mtime; read by descriptor, links never followed. 0,
+ * or -1 when it cannot be read now (left alone).
  */
 static int
-examine(const char *path, struct folder *f)
+examine(const struct ingest *in, const char *name, struct folder *f)
 {
-	char file[4096];
 	struct xml_error err;
-	xmlDocPtr doc;
 	struct stat st;
+	xmlDocPtr doc;
+	size_t len;
+	char *buf;
+	int fd;
 
-	if (lstat(path, &st) == -1)
+	if ((fd = fs_open_dir_at(in->inbox_fd, name)) == -1)
 		return -1;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
 	f->newest = st.st_mtime;        /* only if the folder is empty */
-	newest_mtime(path, 0, f);
-	f->ready = fs_exists(fs_path(file, sizeof file, "%s/READY", path));
-	f->has_dossier = fs_exists(fs_path(file, sizeof file,
-	    "%s/dossier.xml", path));
-	if (!f->has_dossier)
-		return 0;
-	switch (xml_parse_file(file, XML_MAX_BYTES, &doc, &err)) {
-	case XML_OK:
-		break;
-	case XML_IO:
-		if (errno == ENOENT) {
-			f->has_dossier = 0;
-			return 0;
-		}
-		log_warn("inbox: \"%s\": dossier.xml", f->shown);
-		return -1;
-	default:
-		/* unparsable: it names no attachments; validate rejects it */
+	fs_walk(fd, mtime_visit, NULL, f);      /* unreadable parts: skipped */
+	f->ready = fstatat(fd, "READY", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	f->has_dossier = fstatat(fd, "dossier.xml", &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	/*
+	 * Only a plain, singly linked dossier.xml is read here, for its id
+	 * and the files it names; anything else is claimed as it is, and the
+	 * claim's copy refuses it with a reason.
+	 */
+	if (!f->has_dossier || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
 		return 0;
 	}
+	if (fs_read_at(fd, "dossier.xml", XML_MAX_BYTES, &buf, &len) == -1) {
+		int gone = errno == ENOENT, unsafe = errno == ELOOP ||
+		    errno == EINVAL || errno == EFBIG;
+
+		close(fd);
+		if (gone)
+			f->has_dossier = 0;
+		if (gone || unsafe)
+			return 0;
+		log_warn("inbox: \"%s\": dossier.xml", f->shown);
+		return -1;
+	}
+	if (xml_parse_memory(buf, len, "dossier.xml", &doc, &err) != XML_OK) {
+		/* unparsable: it names no attachments; validate rejects it */
+		free(buf);
+		close(fd);
+		return 0;
+	}
+	free(buf);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	if (root != NULL && in_dossier_ns(root) &&
 	    strcmp((const char *)root->name, "dossier") == 0) {
@@ -421,9 +509,10 @@ examine(const char *path, struct folder *f)
 			snprintf(f->id_source, sizeof f->id_source, "dossier");
 		}
 		f->parsed = 1;
-		check_attachments(root->children, path, f);
+		check_attachments(root->children, fd, f);
 	}
 	xmlFreeDoc(doc);
+	close(fd);
 	return 0;
 }
 
@@ -480,17 +569,16 @@ seen_add(struct ingest *in, const char *id, int waiting)
 }
 
 /*
- * claim_folder - move inbox folder F into HOME/spool/<id> (or aside as a
- * duplicate), crash-safely. 1 spool dossier, 0 quarantined, -1 failure
- * (the folder is then back in the inbox).
+ * claim_folder - copy inbox folder F into HOME/spool/<id> (or aside as a
+ * duplicate), crash-safely; the manual above says how. 1 spool dossier,
+ * 0 quarantined, -1 failure (the folder is then back in the inbox).
  */
 static int
 claim_folder(struct ingest *in, const struct folder *f, int incomplete)
 {
-	char unique[128], dir[4096], stash[4096], src[4096], path[4096];
-	char copy[4096];
+	char unique[128], dir[4096], stash[256];
+	int claim_fd = -1, from = -1, to = -1, err;
 	struct claim c;
-	int err;
 
 	memset(&c, 0, sizeof c);
 	snprintf(c.folder, sizeof c.folder, "%s", f->name);
@@ -501,37 +589,56 @@ claim_folder(struct ingest *in, const struct folder *f, int incomplete)
 	snprintf(unique, sizeof unique, "%s-%ld-%lu", f->id, (long)getpid(),
 	    ++in->claims);
 	claim_paths(in, unique, dir, sizeof dir, stash, sizeof stash);
-	fs_path(src, sizeof src, "%s/%s", in->cfg->inbox, f->name);
-	fs_path(path, sizeof path, "%s/files", dir);
-	fs_path(copy, sizeof copy, "%s/copy", dir);
 
 	/* 1. the record first: recovery then knows the folder's name */
 	if (mkdir(dir, 0700) == -1 || fs_fsync_dir(in->spool) == -1)
 		return -1;
 	if (claim_save(dir, &c) == -1)
 		goto undo;
-	/* 2. one rename is the commit point on one file system ... */
-	if (rename(src, path) == 0) {
-		if (fs_fsync_parent(path) == -1 || fs_fsync_dir(in->cfg->inbox)
-		    == -1)
-			goto undo;
-	} else if (errno == EXDEV) {
-		/* ... across file systems: stash, copy, rename the copy */
-		if (rename_noreplace(src, stash) == -1 ||
-		    fs_copy_tree(stash, copy) == -1 ||
-		    fs_fsync_dir(dir) == -1 ||
-		    fs_rename_durable(copy, path) == -1)
-			goto undo;
-		if (fs_remove_tree(stash) == -1 ||
-		    fs_fsync_dir(in->cfg->inbox) == -1)
-			fatal("%s: removing the claimed original from the inbox",
-			    f->id);
-	} else
+	/*
+	 * 2. The folder leaves its name for the stash, a hidden name of
+	 * this claim in the inbox (one rename on the inbox's own file
+	 * system, whatever HOME's is): a new folder of the same name is not
+	 * this one, and recovery finds the stash by the claim's name.
+	 */
+	if (fs_rename_noreplace_at(in->inbox_fd, f->name, in->inbox_fd,
+	    stash) == -1)
 		goto undo;
-	/* 3. the claim directory becomes the dossier */
+	/*
+	 * 3. The copy, read through one descriptor of the stash (opened
+	 * without following a link) and written into files credpipe
+	 * creates; what is refused is recorded, and the record committed
+	 * again before the commit point.
+	 */
+	if ((from = fs_open_dir_at(in->inbox_fd, stash)) == -1 ||
+	    (claim_fd = fs_open_dir_at(AT_FDCWD, dir)) == -1 ||
+	    mkdirat(claim_fd, "copy", 0700) == -1 ||
+	    (to = fs_open_dir_at(claim_fd, "copy")) == -1 ||
+	    intake_copy(from, to, &in->lim, &c) == -1)
+		goto undo;
+	close(from);
+	close(to);
+	from = to = -1;
+	if (c.nrefused > 0 && claim_save(dir, &c) == -1)
+		goto undo;
+	/* 4. the commit point: the complete copy becomes "files" */
+	if (renameat(claim_fd, "copy", claim_fd, "files") == -1 ||
+	    fsync(claim_fd) == -1)
+		goto undo;
+	close(claim_fd);
+	claim_fd = -1;
+	/* 5. the original leaves the inbox: removed, or kept whole */
+	dispose_original(in, stash, f->id, c.nrefused > 0);
+	/* 6. the claim directory becomes the dossier */
 	return finish_claim(in, dir, f->id, &c);
 undo:
 	err = errno;
+	if (from != -1)
+		close(from);
+	if (to != -1)
+		close(to);
+	if (claim_fd != -1)
+		close(claim_fd);
 	if (recover_claim(in, unique) == -1)
 		fatal("%s: undoing a failed claim", f->id);
 	errno = err;
@@ -562,18 +669,16 @@ judge(const struct ingest *in, const char *name, struct folder *f,
 {
 	const struct config *cfg = in->cfg;
 	struct stat st;
-	char path[4096];
 
 	memset(f, 0, sizeof *f);
 	snprintf(f->name, sizeof f->name, "%s", name);
 	show_name(name, f->shown, sizeof f->shown);
 	why[0] = '\0';
-	fs_path(path, sizeof path, "%s/%s", cfg->inbox, name);
 	if (name[0] == '.') {
 		snprintf(why, size, "hidden name (staging): never claimed");
 		return V_HIDDEN;
 	}
-	if (lstat(path, &st) == -1) {
+	if (fstatat(in->inbox_fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		snprintf(why, size, "%s", strerror(errno));
 		return V_UNREADABLE;
 	}
@@ -584,7 +689,7 @@ judge(const struct ingest *in, const char *name, struct folder *f,
 		    S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		return V_NOT_FOLDER;
 	}
-	if (examine(path, f) == -1) {
+	if (examine(in, name, f) == -1) {
 		snprintf(why, size, "cannot be read now");
 		return V_UNREADABLE;
 	}
@@ -710,6 +815,9 @@ list_inbox(struct ingest *in)
 			return;
 		fatal("%s", in->cfg->inbox);
 	}
+	if ((in->inbox_fd = open(in->cfg->inbox, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fatal("%s", in->cfg->inbox);
 	for (size_t i = 0; i < n; i++) {
 		enum verdict v = judge(in, names[i], &f, why, sizeof why);
 		printf("%s\t%lld\t%s\t%s%c", verdict_names[v],
@@ -802,6 +910,12 @@ run_ingest(struct ingest *in)
 	if (spool_init(in->cfg) == -1)
 		fatal("%s", in->cfg->home);
 	lock_ingest(in);
+	/* the configured inbox itself is the operator's: may be a link */
+	if ((in->inbox_fd = open(in->cfg->inbox, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fatal("%s", in->cfg->inbox);
+	if (intake_limits(in->cfg, &in->lim) == -1)
+		exit(EX_CONFIG);
 	recover_all(in);
 	if (spool_sweep(in->cfg) > 0)
 		log_info("removed temp files of a run killed mid-write");
@@ -857,6 +971,8 @@ main(int argc, char **argv)
 	memset(&in, 0, sizeof in);
 	in.cfg = &cfg;
 	in.next_generated = 1;
+	in.inbox_fd = -1;
+	in.quarantine_fd = -1;
 	fs_path(in.spool, sizeof in.spool, "%s/spool", cfg.home);
 	xml_init();
 	xml_lock_down();
@@ -867,6 +983,10 @@ main(int argc, char **argv)
 	else
 		run_ingest(&in);
 	free(in.seen);
+	if (in.inbox_fd != -1)
+		close(in.inbox_fd);
+	if (in.quarantine_fd != -1)
+		close(in.quarantine_fd);
 	config_free(&cfg);
 	xml_cleanup();
 	return 0;

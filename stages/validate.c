@@ -384,7 +384,9 @@ judge_document(struct validator *v, xmlDocPtr doc, const char *files,
 	}
 	rules_check_dossier(d, v->cfg->now, v->cfg->tz, r);
 	for (int i = 0; i < d->nattachments; i++)
-		missing += check_attachment(files, i, &d->attachments[i], r);
+		if (!claim_refused(claim, d->attachments[i].file))
+			missing += check_attachment(files, i,
+			    &d->attachments[i], r);
 	if (claim->incomplete && missing == 0)
 		result_add_reason(r, "missing-attachment", "attachments",
 		    "The folder was still incomplete when it was claimed.");
@@ -404,11 +406,16 @@ judge(struct validator *v, const char *dir, const struct claim *claim,
 	spool_files_path(dir, NULL, files, sizeof files);
 	spool_files_path(dir, "dossier.xml", path, sizeof path);
 	find_links(files, 0, r);
+	/* what ingest refused to copy (claim.h), each with its sentence */
+	for (int i = 0; i < claim->nrefused; i++)
+		result_add_reason(r, claim->refused[i].code, "files", "%s",
+		    claim->refused[i].text);
 	if (lstat(path, &st) == -1) {
 		if (errno != ENOENT)
 			fatal("%s", path);
-		result_add_reason(r, "missing-attachment", "dossier.xml",
-		    "The folder has no dossier.xml.");
+		if (!claim_refused(claim, "dossier.xml"))
+			result_add_reason(r, "missing-attachment",
+			    "dossier.xml", "The folder has no dossier.xml.");
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -8,6 +8,7 @@
  * a later version may add keys without breaking older readers.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,14 @@ claim_save(const char *dossier_dir, const struct claim *c)
 	write_value(&cm, "claimed", c->claimed);
 	write_value(&cm, "id-source", c->id_source);
 	commit_printf(&cm, "incomplete=%d\n", c->incomplete ? 1 : 0);
+	for (int i = 0; i < c->nrefused && i < CLAIM_MAX_REFUSED; i++) {
+		char line[sizeof c->refused[i].code + sizeof c->refused[i].file +
+		    sizeof c->refused[i].text + 2];
+
+		snprintf(line, sizeof line, "%s\t%s\t%s", c->refused[i].code,
+		    c->refused[i].file, c->refused[i].text);
+		write_value(&cm, "refused", line);
+	}
 	return commit_end(&cm);
 }
 
@@ -75,6 +84,66 @@ decode_value(const char *src, size_t len, char *dst, size_t size)
 		dst[out++] = (char)ch;
 	}
 	dst[out] = '\0';
+	return 0;
+}
+
+/* load_refusal - one "refused" value (CODE TAB FILE TAB TEXT) into C */
+static int
+load_refusal(struct claim *c, const char *value, size_t vlen)
+{
+	char line[sizeof c->refused[0].code + sizeof c->refused[0].file +
+	    sizeof c->refused[0].text + 2];
+	char *file, *text;
+
+	if (c->nrefused >= CLAIM_MAX_REFUSED)
+		return 0;
+	if (decode_value(value, vlen, line, sizeof line) == -1 ||
+	    (file = strchr(line, '\t')) == NULL ||
+	    (text = strchr(file + 1, '\t')) == NULL)
+		return -1;
+	*file++ = '\0';
+	*text++ = '\0';
+	struct claim_refusal *r = &c->refused[c->nrefused++];
+	snprintf(r->code, sizeof r->code, "%.*s", (int)sizeof r->code - 1,
+	    line);
+	snprintf(r->file, sizeof r->file, "%.*s", (int)sizeof r->file - 1,
+	    file);
+	snprintf(r->text, sizeof r->text, "%.*s", (int)sizeof r->text - 1,
+	    text);
+	return 0;
+}
+
+/* claim_refuse - add a refusal to C (the last slot says there are more) */
+void
+claim_refuse(struct claim *c, const char *code, const char *file,
+    const char *fmt, ...)
+{
+	struct claim_refusal *r;
+	va_list ap;
+
+	if (c->nrefused >= CLAIM_MAX_REFUSED) {
+		r = &c->refused[CLAIM_MAX_REFUSED - 1];
+		snprintf(r->code, sizeof r->code, "unsafe-input");
+		r->file[0] = '\0';
+		snprintf(r->text, sizeof r->text, "More files of the folder "
+		    "were refused than can be listed here.");
+		return;
+	}
+	r = &c->refused[c->nrefused++];
+	snprintf(r->code, sizeof r->code, "%s", code);
+	snprintf(r->file, sizeof r->file, "%s", file);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof r->text, fmt, ap);
+	va_end(ap);
+}
+
+/* claim_refused - C refused the entry FILE of the folder */
+int
+claim_refused(const struct claim *c, const char *file)
+{
+	for (int i = 0; i < c->nrefused; i++)
+		if (strcmp(c->refused[i].file, file) == 0)
+			return 1;
 	return 0;
 }
 
@@ -114,6 +183,8 @@ claim_load(const char *dossier_dir, struct claim *c)
 			    sizeof c->id_source);
 		else if (strcmp(line, "incomplete") == 0)
 			c->incomplete = vlen > 0 && value[0] == '1';
+		else if (strcmp(line, "refused") == 0)
+			rc |= load_refusal(c, value, vlen);
 	}
 	free(buf);
 	if (rc != 0) {

@@ -338,20 +338,35 @@ fs_rename_durable(const char *from, const char *to)
 	return fs_fsync_parent(from);
 }
 
-/* fs_read_file - read a regular file (never through a link), <= MAX bytes */
+/* fs_rename_noreplace - rename FROM to TO unless TO exists; both fsynced */
 int
-fs_read_file(const char *path, size_t max, char **buf, size_t *len)
+fs_rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* no RENAME_NOREPLACE here: the check and the rename race */
+		if (fs_exists(to)) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (rename(from, to) == -1)
+			return -1;
+	}
+	if (fs_fsync_parent(to) == -1)
+		return -1;
+	return fs_fsync_parent(from);
+}
+
+/* fs_read_fd - read open regular file FD (at most MAX bytes), FD closed */
+static int
+fs_read_fd(int fd, size_t max, char **buf, size_t *len)
 {
 	struct stat st;
 	char *data;
 	size_t have = 0;
-	int fd, err;
+	int err;
 
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
@@ -398,6 +413,28 @@ fail:
 	return -1;
 }
 
+/* fs_read_at - read regular file NAME in DIRFD (never a link), <= MAX */
+int
+fs_read_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	return fs_read_fd(fd, max, buf, len);
+}
+
+/* fs_read_file - read a regular file (never through a link), <= MAX bytes */
+int
+fs_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	return fs_read_at(AT_FDCWD, path, max, buf, len);
+}
+
 /* fs_exists - lstat succeeds */
 int
 fs_exists(const char *path)
@@ -414,139 +451,6 @@ fs_is_dir(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* copy_regular - copy one regular file with its mode and mtime, fsynced */
-static int
-copy_regular(const char *from, const char *to, const struct stat *st)
-{
-	char buf[65536];
-	int in, out, err;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (in == -1)
-		return -1;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    st->st_mode & 0777);
-	if (out == -1)
-		goto fail_in;
-	for (;;) {
-		n = read(in, buf, sizeof buf);
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w == -1) {
-				if (errno == EINTR)
-					continue;
-				goto fail;
-			}
-			off += w;
-		}
-	}
-	struct timespec times[2] = { st->st_atim, st->st_mtim };
-	if (futimens(out, times) == -1 || fsync(out) == -1)
-		goto fail;
-	if (close(out) == -1) {
-		out = -1;
-		goto fail;
-	}
-	close(in);
-	return 0;
-fail:
-	err = errno;
-	if (out != -1)
-		close(out);
-	close(in);
-	errno = err;
-	return -1;
-fail_in:
-	err = errno;
-	close(in);
-	errno = err;
-	return -1;
-}
-
-/* fs_copy_tree - copy a tree without following links, everything fsynced */
-int
-fs_copy_tree(const char *from, const char *to)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *dir;
-	int rc = 0, err = 0;
-
-	if (lstat(from, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	if (mkdir(to, 0700) == -1)
-		return -1;
-	dir = opendir(from);
-	if (dir == NULL)
-		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		char src[4096], dst[4096];
-		struct stat est;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((size_t)snprintf(src, sizeof src, "%s/%s", from,
-		    de->d_name) >= sizeof src ||
-		    (size_t)snprintf(dst, sizeof dst, "%s/%s", to,
-		    de->d_name) >= sizeof dst) {
-			err = ENAMETOOLONG;
-			rc = -1;
-			break;
-		}
-		if (lstat(src, &est) == -1) {
-			err = errno;
-			rc = -1;
-			break;
-		}
-		if (S_ISREG(est.st_mode))
-			rc = copy_regular(src, dst, &est);
-		else if (S_ISDIR(est.st_mode))
-			rc = fs_copy_tree(src, dst);
-		else if (S_ISLNK(est.st_mode)) {
-			char target[4096];
-			ssize_t n = readlink(src, target, sizeof target - 1);
-			if (n == -1)
-				rc = -1;
-			else {
-				target[n] = '\0';
-				rc = symlink(target, dst);
-			}
-		} else if (S_ISFIFO(est.st_mode))
-			rc = mkfifo(dst, est.st_mode & 0777);
-		else {
-			errno = ENOTSUP;        /* devices, sockets */
-			rc = -1;
-		}
-		if (rc == -1) {
-			err = errno;
-			break;
-		}
-	}
-	closedir(dir);
-	if (rc == 0) {
-		struct timespec times[2] = { st.st_atim, st.st_mtim };
-		utimensat(AT_FDCWD, to, times, AT_SYMLINK_NOFOLLOW);
-		rc = fs_fsync_dir(to);
-		if (rc == -1)
-			err = errno;
-	}
-	if (rc == -1)
-		errno = err;
-	return rc;
 }
 
 /* compare_names - qsort strings in byte order */
@@ -612,88 +516,256 @@ fs_list_free(char **names, size_t n)
 }
 
 /*
- * each_entry - call FN(DIR/name, CTX) for every entry of directory DIR but
- * "." and ".."; at a failure stop (-1, errno kept), or with KEEP_GOING
- * visit the rest and return -1 at the end.
+ * Tree walks. Every walk of credpipe goes through fs_walk: it holds one
+ * open directory per level and reaches each entry by its name in the
+ * directory above (fstatat, openat with O_NOFOLLOW), never by a path from
+ * the top, so a folder somebody renames or swaps for a link while we walk
+ * can only make an open fail or hand us another inode of theirs; it can
+ * never lead the walk out of the tree. The levels are kept on the heap, at
+ * most FS_MAX_DEPTH of them: a tree of any depth costs a fixed amount of
+ * memory and no stack, and a deeper one is refused instead of crashing.
  */
-static int
-each_entry(const char *path, int (*fn)(const char *, void *), void *ctx,
-    int keep_going)
+
+/* one open directory of a walk */
+struct walk_level {
+	DIR *dir;                       /* this directory, being read */
+	struct fs_entry entry;          /* its entry in the level above */
+	char name[256];
+	size_t pathlen;                 /* length of its path from the top */
+	struct stat st;
+};
+
+/* fs_open_dir_at - open directory NAME in DIRFD, never through a link */
+int
+fs_open_dir_at(int dirfd, const char *name)
 {
-	struct dirent *de;
-	DIR *dir;
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+}
+
+/* walk_leave - pop LEVEL: the leave callback, then close it */
+static int
+walk_leave(struct walk_level *level, fs_leave_fn leave, void *ctx)
+{
 	int rc = 0, err = 0;
 
-	if ((dir = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		char sub[4096];
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path,
-		    de->d_name) >= sizeof sub)
-			errno = ENAMETOOLONG;
-		else if (fn(sub, ctx) == 0)
-			continue;
-		rc = -1;
+	if (leave != NULL && (rc = leave(&level->entry, dirfd(level->dir),
+	    ctx)) == -1)
 		err = errno;
-		if (!keep_going)
-			break;
-	}
-	closedir(dir);
+	closedir(level->dir);
+	level->dir = NULL;
 	if (rc == -1)
 		errno = err;
 	return rc;
 }
 
-/* private_entry - each_entry callback of fs_private_tree */
-static int
-private_entry(const char *path, void *ctx)
+/* fs_walk - visit every entry below directory TOP (see fsutil.h) */
+int
+fs_walk(int top, fs_visit_fn visit, fs_leave_fn leave, void *ctx)
 {
-	(void)ctx;
-	return fs_private_tree(path);
+	struct walk_level *levels;
+	char path[4096];
+	int depth = 0, rc = 0, err = 0, fd;
+
+	levels = calloc(FS_MAX_DEPTH + 1, sizeof *levels);
+	if (levels == NULL)
+		return -1;
+	/* the top is read through its own descriptor: a dup, it stays ours */
+	if ((fd = fcntl(top, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (levels[0].dir = fdopendir(fd)) == NULL) {
+		err = errno;
+		if (fd != -1)
+			close(fd);
+		free(levels);
+		errno = err;
+		return -1;
+	}
+	rewinddir(levels[0].dir);
+	path[0] = '\0';
+	while (depth >= 0) {
+		struct walk_level *here = &levels[depth];
+		struct fs_entry e;
+		struct dirent *de;
+		struct stat st;
+
+		errno = 0;
+		if ((de = readdir(here->dir)) == NULL) {
+			if (errno != 0) {
+				rc = -1;
+				err = errno;
+				break;
+			}
+			if (depth > 0 && walk_leave(here, leave, ctx) == -1) {
+				rc = -1;
+				err = errno;
+				break;
+			}
+			if (depth == 0)
+				break;
+			depth--;
+			path[levels[depth + 1].pathlen] = '\0';
+			path[levels[depth].pathlen] = '\0';
+			continue;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(here->dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)    /* gone meanwhile */
+				continue;
+			rc = -1;
+			err = errno;
+			break;
+		}
+		if (here->pathlen + strlen(de->d_name) + 2 > sizeof path) {
+			rc = -1;
+			err = ENAMETOOLONG;
+			break;
+		}
+		snprintf(path + here->pathlen, sizeof path - here->pathlen, "%s%s",
+		    here->pathlen > 0 ? "/" : "", de->d_name);
+		e.dirfd = dirfd(here->dir);
+		e.name = de->d_name;
+		e.path = path;
+		e.st = &st;
+		e.depth = depth + 1;
+		fd = visit(&e, ctx);
+		if (fd == -1) {
+			rc = -1;
+			err = errno;
+			break;
+		}
+		if (fd < 0) {                   /* FS_WALK_NEXT */
+			path[here->pathlen] = '\0';
+			continue;
+		}
+		if (depth + 1 > FS_MAX_DEPTH - 1) {
+			/* a visitor must check e->depth; refuse, never grow */
+			close(fd);
+			rc = -1;
+			err = EMLINK;
+			break;
+		}
+		struct walk_level *down = &levels[depth + 1];
+		if ((down->dir = fdopendir(fd)) == NULL) {
+			rc = -1;
+			err = errno;
+			close(fd);
+			break;
+		}
+		snprintf(down->name, sizeof down->name, "%s", de->d_name);
+		down->st = st;
+		down->pathlen = strlen(path);
+		down->entry = e;
+		down->entry.name = down->name;
+		down->entry.st = &down->st;
+		/* the parent's fd stays valid: the level above stays open */
+		depth++;
+	}
+	/* on a failure, close what is still open (no leave callbacks) */
+	for (int i = depth; i >= 0; i--)
+		if (levels[i].dir != NULL)
+			closedir(levels[i].dir);
+	free(levels);
+	if (rc == -1)
+		errno = err;
+	return rc;
 }
 
-/* fs_private_tree - chmod go-rwx through a tree, links never followed */
+/* remove_visit - fs_walk visitor of fs_remove_tree_at: files go now */
+static int
+remove_visit(const struct fs_entry *e, void *ctx)
+{
+	(void)ctx;
+	if (!S_ISDIR(e->st->st_mode)) {
+		if (unlinkat(e->dirfd, e->name, 0) == -1 && errno != ENOENT)
+			return -1;
+		return FS_WALK_NEXT;
+	}
+	if (e->depth >= FS_MAX_DEPTH) {
+		errno = EMLINK;
+		return -1;
+	}
+	return fs_open_dir_at(e->dirfd, e->name);
+}
+
+/* remove_leave - fs_walk leave callback: the emptied directory goes */
+static int
+remove_leave(const struct fs_entry *e, int fd, void *ctx)
+{
+	(void)fd;
+	(void)ctx;
+	if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* fs_remove_tree_at - remove NAME in DIRFD and all below it, by descriptor */
 int
-fs_private_tree(const char *path)
+fs_remove_tree_at(int dirfd, const char *name)
 {
 	struct stat st;
+	int fd, rc, err;
 
-	if (lstat(path, &st) == -1)
-		return -1;
-	if (S_ISLNK(st.st_mode) || !(S_ISDIR(st.st_mode) ||
-	    S_ISREG(st.st_mode)))
-		return 0;
-	if ((st.st_mode & 077) != 0 && chmod(path, st.st_mode & 0700) == -1)
-		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
-		return 0;
-	return each_entry(path, private_entry, NULL, 1);
-}
-
-/* remove_entry - each_entry callback of fs_remove_tree */
-static int
-remove_entry(const char *path, void *ctx)
-{
-	(void)ctx;
-	return fs_remove_tree(path);
+		return unlinkat(dirfd, name, 0);
+	if ((fd = fs_open_dir_at(dirfd, name)) == -1)
+		return -1;
+	rc = fs_walk(fd, remove_visit, remove_leave, NULL);
+	err = errno;
+	close(fd);
+	if (rc == -1) {
+		errno = err;
+		return -1;
+	}
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
 }
 
 /* fs_remove_tree - remove a tree (only credpipe's own temp copies) */
 int
 fs_remove_tree(const char *path)
 {
+	char dir[4096], base[256];
+	int fd, rc, err;
+
+	if (split_path(path, dir, sizeof dir, base, sizeof base) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	rc = fs_remove_tree_at(fd, base);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* fs_rename_noreplace_at - renameat that never replaces; both dirs fsynced */
+int
+fs_rename_noreplace_at(int fromdir, const char *from, int todir,
+    const char *to)
+{
 	struct stat st;
 
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	if (each_entry(path, remove_entry, NULL, 0) == -1)
+	if (renameat2(fromdir, from, todir, to, RENAME_NOREPLACE) == -1) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* no RENAME_NOREPLACE here: the check and the rename race */
+		if (fstatat(todir, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (renameat(fromdir, from, todir, to) == -1)
+			return -1;
+	}
+	if (fsync(todir) == -1)
 		return -1;
-	return rmdir(path);
+	return fromdir == todir ? 0 : fsync(fromdir);
 }
 
 /* fs_pid_alive - PID runs (a zombie, killed but not yet reaped, does not) */
@@ -721,29 +793,42 @@ fs_pid_alive(long pid)
 
 /*
  * temp_writer_gone - is the writer of temp file NAME (in DIR) gone? Its
- * flock is held while it lives. A free lock alone could be a writer
- * between its open and its flock, so the file must also be older than a
- * second or its pid be gone (a killed process keeps its pid, as a
- * zombie, until it is reaped, but not its locks).
+ * flock is held while it lives: a lock we cannot take (for whatever
+ * reason) means keep the file. A free lock alone could be a writer
+ * between its open and its flock, so the file must also be a whole
+ * second old, measured in nanoseconds (not two whole-second stamps, which
+ * differ by one a nanosecond after the writer's open), or its pid be gone
+ * (a killed process keeps its pid, as a zombie, until it is reaped, but
+ * not its locks). On 1 the lock is still held, in *LOCKED: the caller
+ * unlinks while holding it and then closes.
  */
 static int
-temp_writer_gone(int dir, const char *name, long pid)
+temp_writer_gone(int dir, const char *name, long pid, int *locked)
 {
+	struct timespec now;
 	struct stat st;
-	int fd, locked;
+	int fd;
 
+	*locked = -1;
 	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return 0;
-	locked = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
-	if (locked || fstat(fd, &st) == -1) {
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) ||
+	    clock_gettime(CLOCK_REALTIME, &now) == -1) {
 		close(fd);
 		return 0;
 	}
-	close(fd);
-	if (!fs_pid_alive(pid))
-		return 1;
-	return time(NULL) - st.st_mtime >= 1;
+	if (fs_pid_alive(pid)) {
+		long long age_ns = (long long)(now.tv_sec - st.st_mtim.tv_sec) *
+		    1000000000LL + (now.tv_nsec - st.st_mtim.tv_nsec);
+		if (age_ns < 1000000000LL) {
+			close(fd);
+			return 0;
+		}
+	}
+	*locked = fd;
+	return 1;
 }
 
 /* fs_sweep_temp - remove temp files of writers that are gone */
@@ -761,6 +846,7 @@ fs_sweep_temp(const char *path)
 	while ((de = readdir(dir)) != NULL) {
 		long pid;
 		char *end;
+		int locked;
 
 		if (strncmp(de->d_name, FS_TEMP_PREFIX, plen) != 0)
 			continue;
@@ -768,10 +854,11 @@ fs_sweep_temp(const char *path)
 		if (end == de->d_name + plen || *end != '-')
 			continue;
 		if (pid == (long)getpid() ||
-		    !temp_writer_gone(dirfd(dir), de->d_name, pid))
+		    !temp_writer_gone(dirfd(dir), de->d_name, pid, &locked))
 			continue;
 		if (unlinkat(dirfd(dir), de->d_name, 0) == 0)
 			removed++;
+		close(locked);
 	}
 	closedir(dir);
 	return removed;

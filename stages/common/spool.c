@@ -193,16 +193,23 @@ spool_finish(const struct config *cfg, const char *id, enum spool_place to,
 	if (to == SPOOL_QUARANTINE && write_reason(from,
 	    reason ? reason : "quarantined") == -1)
 		return -1;
-	if (fs_exists(dest)) {
-		/* an older dossier of the same id lies there: keep both */
-		for (int n = 2; n < 10000; n++) {
+	/*
+	 * An older dossier of the same id may lie there: keep both, under
+	 * the first free name. Each try is one rename that never replaces,
+	 * so neither a name taken meanwhile nor the last name tried is ever
+	 * renamed over.
+	 */
+	for (int n = 1; n < 10000; n++) {
+		if (n > 1)
 			fs_path(dest, sizeof dest, "%s/%s/%s~%d", cfg->home,
 			    to == SPOOL_DONE ? "done" : "quarantine", id, n);
-			if (!fs_exists(dest))
-				break;
-		}
+		if (fs_rename_noreplace(from, dest) == 0)
+			return 0;
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return -1;
 	}
-	return fs_rename_durable(from, dest);
+	errno = EEXIST;
+	return -1;
 }
 
 /* quarantine_dir - move SRC to HOME/quarantine/<BASE>[~n] with REASON */
@@ -214,18 +221,23 @@ quarantine_dir(const struct config *cfg, const char *src, const char *base,
 
 	if (write_reason(src, reason) == -1)
 		return -1;
+	/* as in spool_finish: never renamed over a name, the last included */
 	for (int n = 1; n < 100000; n++) {
 		if (n == 1)
 			snprintf(name, sizeof name, "%s", base);
 		else
 			snprintf(name, sizeof name, "%s~%d", base, n);
 		fs_path(dest, sizeof dest, "%s/quarantine/%s", cfg->home, name);
-		if (!fs_exists(dest))
-			break;
+		if (fs_rename_noreplace(src, dest) == 0) {
+			if (name_out != NULL)
+				snprintf(name_out, size, "%s", name);
+			return 0;
+		}
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return -1;
 	}
-	if (name_out != NULL)
-		snprintf(name_out, size, "%s", name);
-	return fs_rename_durable(src, dest);
+	errno = EEXIST;
+	return -1;
 }
 
 /* spool_sweep - remove temp files of writers killed mid-commit */

@@ -72,9 +72,11 @@ tree_digest() {
 	) | sha256sum | cut -c1-64
 }
 
-# places - every folder a dossier's files can be in, NUL-separated
+# places - every folder a dossier's files can be in, NUL-separated: the
+# inbox, the originals ingest keeps in inbox/.quarantine, and HOME
 places() {
-	find -H "$H/inbox" -mindepth 1 -maxdepth 1 -type d -print0
+	find -H "$H/inbox" -mindepth 1 -maxdepth 1 -type d ! -name .quarantine -print0
+	find -H "$H/inbox/.quarantine" -mindepth 1 -maxdepth 1 -type d -print0 2>/dev/null
 	find "$H/spool" "$H/done" "$H/quarantine" -mindepth 2 -maxdepth 2 \
 		-name files -type d -print0 2>/dev/null
 }
@@ -113,6 +115,13 @@ fake_claim() {
 	mkdir -p "$H/spool/.claim-$1"
 	printf 'folder=%s\nclaimed=%s\nid-source=dossier\nincomplete=0\n' \
 		"$2" "$NOW" >"$H/spool/.claim-$1/claim"
+}
+
+# refused ID - the "refused" lines of spool/ID/claim, decoded (one a line)
+refused() {
+	claim_value "$1" refused | while IFS= read -r line; do
+		printf '%b\n' "${line//%/\\x}"
+	done
 }
 
 # no_claims_left - recovery left no claim directory or stash behind

@@ -31,8 +31,14 @@ check "the file systems differ" \
 	test "$(stat -c %d "$MNT/inbox")" != "$(stat -c %d "$H/spool")"
 expect_eq "both folders claimed across file systems" \
 	"$(printf '%s\n' "$IDS" | tr '\n' ' ')" "A20261128900001 A20261128900002 "
-check "the originals are gone from the inbox" test -z "$(ls -A "$MNT/inbox")"
-check "a link is copied as a link" test -L "$H/spool/A20261128900001/files/link.png"
+check "the originals are gone from the inbox" \
+	test -z "$(find "$MNT/inbox" -mindepth 1 -maxdepth 1 ! -name .quarantine)"
+check "a link is refused, not copied" \
+	test ! -e "$H/spool/A20261128900001/files/link.png" -a ! -L "$H/spool/A20261128900001/files/link.png"
+check "the refusal is in the claim record" \
+	grep -q 'link.png is a symbolic link' <(refused A20261128900001)
+check "the folder with the link is kept whole in inbox/.quarantine" \
+	test -L "$MNT/inbox/.quarantine/A20261128900001/link.png"
 expect_eq "mtimes are kept by the copy" \
 	"$(stat -c %Y "$H/spool/A20261128900001/files/a.png")" "$((NOW_EPOCH - 3600))"
 check_nothing_lost "cross file system"

@@ -32,10 +32,12 @@ check "A20261128400001 (behind the link) was not claimed" \
 # a dossier.xml link names no attachments: claimed under the folder's rules
 xmlid=$(grep -l 'folder=xml-link' "$H"/spool/*/claim | head -n 1)
 xmlid=${xmlid%/claim}
-check "a dossier.xml link is claimed as unreadable (validate rejects it)" \
-	test -L "$xmlid/files/dossier.xml"
-check "an attachment link is moved as a link, not followed" \
-	test -L "$H/spool/A20261128400003/files/a.png"
+check "a dossier.xml link is claimed, refused, not copied (validate rejects it)" \
+	bash -c 'test ! -e "$1/files/dossier.xml" && grep -q "^refused=unsafe-input%09dossier.xml%09" "$1/claim"' _ "$xmlid"
+check "an attachment link is refused, not copied, not followed" \
+	bash -c 'test ! -e "$1/files/a.png" && grep -q "^refused=unsafe-input%09a.png%09" "$1/claim"' _ "$H/spool/A20261128400003"
+check "the folders with links are kept whole in inbox/.quarantine" \
+	test -L "$H/inbox/.quarantine/A20261128400003/a.png"
 check_nothing_lost "links"
 
 # --- odd folder names -------------------------------------------------------

@@ -97,30 +97,45 @@ test_commit(void)
 	    "retry-or-reject: ENOSPC retries, EINVAL is a bug");
 }
 
-/* test_tree_modes - new dirs get their exact mode; claimed trees private */
+/* test_tree_modes - new dirs get their exact mode; walks stay inside */
 static void
 test_tree_modes(void)
 {
-	char path[4096], file[4200], link[4200];
+	char path[4096], file[4300], link[4200], outside[4200];
 	struct stat st;
+	size_t len;
 
 	snprintf(path, sizeof path, "%s/out/courier/2026-11-28", tmpdir);
 	CHECK(fs_mkdirs(path, 0750) == 0 && stat(path, &st) == 0 &&
 	    (st.st_mode & 0777) == 0750, "fs_mkdirs: 0750 despite umask 077");
-	snprintf(path, sizeof path, "%s/claimed", tmpdir);
-	mkdir(path, 0755);
-	chmod(path, 0755);
-	snprintf(file, sizeof file, "%s/id.png", path);
+	snprintf(outside, sizeof outside, "%s/outside", tmpdir);
+	mkdir(outside, 0755);
+	snprintf(file, sizeof file, "%s/keep.txt", outside);
 	commit_file(file, "x", 1, 0644);
+	snprintf(path, sizeof path, "%s/tree", tmpdir);
+	mkdir(path, 0755);
 	snprintf(link, sizeof link, "%s/link", path);
-	CHECK(symlink("/etc/hostname", link) == 0, "a link in the tree");
-	CHECK(fs_private_tree(path) == 0, "fs_private_tree");
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700,
-	    "claimed directory becomes 0700");
-	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600,
-	    "claimed file becomes 0600");
-	CHECK(stat("/etc/hostname", &st) != 0 || (st.st_mode & 044) != 0,
-	    "the link's target is not touched");
+	CHECK(symlink(outside, link) == 0, "a link to a folder in the tree");
+	snprintf(link, sizeof link, "%s/sub", path);
+	mkdir(link, 0755);
+	snprintf(link, sizeof link, "%s/sub/a.png", path);
+	commit_file(link, "x", 1, 0644);
+	CHECK(fs_remove_tree(path) == 0 && !fs_exists(path),
+	    "fs_remove_tree removes the tree");
+	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0644,
+	    "... and nothing behind a link in it");
+
+	/* deeper than FS_MAX_DEPTH: refused, no recursion, no crash */
+	snprintf(path, sizeof path, "%s/deep", tmpdir);
+	len = strlen(path);
+	for (int i = 0; i < 2 * FS_MAX_DEPTH && len + 3 < sizeof path; i++) {
+		mkdir(path, 0700);
+		memcpy(path + len, "/d", 3);
+		len += 2;
+	}
+	snprintf(path, sizeof path, "%s/deep", tmpdir);
+	CHECK(fs_remove_tree(path) == -1 && errno == EMLINK,
+	    "a tree deeper than FS_MAX_DEPTH is refused with EMLINK");
 }
 
 /* test_sweep - a killed writer's temp files leave the spool and out/ */
