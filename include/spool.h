@@ -3,7 +3,7 @@
  *
  *   HOME/inbox/<any name>/        dropped by operators (SPEC §2)
  *   HOME/spool/.claim-<n>/        ingest's claim in progress (recovered)
- *   HOME/spool/<id>/files/        the claimed folder, byte for byte
+ *   HOME/spool/<id>/files/        credpipe's copy of the claimed folder
  *   HOME/spool/<id>/claim         ingest's record (folder name, time)
  *   HOME/spool/<id>/<stage>.xml   each stage's result, through commit_*()
  *   HOME/done/<id>/               finished dossiers (same layout)

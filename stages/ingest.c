@@ -33,21 +33,31 @@
  *	published result) is quarantined as a duplicate, the first dossier
  *	untouched, and its id is not written.
  *
- *	Claiming, and why it is crash safe: the folder first moves into
- *	HOME/spool/.claim-<id>-<pid>-<n>/, whose "claim" record is committed
- *	before anything moves; the folder is renamed to .claim-.../files (one
- *	atomic rename); then the claim directory is renamed to HOME/spool/<id>
- *	(RENAME_NOREPLACE: never over another dossier). When the inbox lies on
- *	another file system (rename gives EXDEV), the folder is first renamed
- *	to inbox/.claiming-<same unique> (hidden, atomic), copied to
- *	.claim-.../copy with every file and directory fsynced, the copy
- *	renamed to "files" (the commit point: the copy is complete), the
- *	stash removed, and the claim directory renamed into place. Recovery
- *	at start reads the state from what exists: no "files" means nothing
- *	was committed (a partial copy is dropped, the stash renamed back
- *	into the inbox); "files" means the claim holds (a stash left is
- *	removed, the claim finished). The folder is kept byte for byte, the
- *	READY marker included.
+ *	Claiming copies (after Postfix's pickup): credpipe never keeps a
+ *	submitter's inode, which a kept descriptor could still change. Each
+ *	regular file is read through a descriptor opened O_NOFOLLOW relative
+ *	to its folder's descriptor, checked with fstat (regular, one link,
+ *	within its limit) and copied into a new 0600 file (intake.c); links,
+ *	special files, hard links, folders deeper than FS_MAX_DEPTH and files
+ *	over the limits (FOLDER_MAX_MB for those the dossier does not name)
+ *	are refused, each with a sentence in the claim record, and validate
+ *	rejects the dossier with them. The original then leaves the inbox:
+ *	removed by descriptor, or, when something was refused or removing is
+ *	refused, kept whole in INBOX/.quarantine/<id> (never in HOME).
+ *
+ *	Why it is crash safe: the claim directory
+ *	HOME/spool/.claim-<id>-<pid>-<n>/ and its "claim" record are
+ *	committed before anything moves; the folder is renamed within the
+ *	inbox to its stash inbox/.claiming-<same unique> (hidden, atomic, on
+ *	the inbox's own file system in both layouts), copied to .claim-.../copy
+ *	with every file and directory fsynced, the record committed again with
+ *	the refusals, the copy renamed to "files" (the commit point), the
+ *	stash removed or kept, and the claim directory renamed to
+ *	HOME/spool/<id> (RENAME_NOREPLACE). Recovery at start reads the state
+ *	from what exists: no "files" means nothing was committed (a partial
+ *	copy is dropped, the stash renamed back into the inbox); "files" means
+ *	the claim holds (a stash left is removed, or kept if the record names
+ *	refusals, and the claim finished).
  *
  * FILES
  *	HOME/inbox/            where operators drop folders (--inbox)
@@ -55,6 +65,7 @@
  *	HOME/spool/.claim-*    claims in progress (recovered at start)
  *	HOME/spool/.ingest.lock  one ingest per HOME at a time
  *	HOME/quarantine/<id>.duplicate  duplicates, with a REASON file
+ *	INBOX/.quarantine/<id>  originals of claims that refused something
  *
  * EXIT STATUS
  *	0 done (folders still waiting are not an error); 75 another ingest
