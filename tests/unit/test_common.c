@@ -163,6 +163,19 @@ test_sweep(void)
 	CHECK(spool_sweep(&cfg) == 2, "spool_sweep removes the dead writer's two");
 	CHECK(fs_exists(path), "... and keeps a live writer's (pid 1)");
 	unlink(path);
+
+	/* a name taken in quarantine/ is never renamed over */
+	snprintf(path, sizeof path, "%s/quarantine/A20261127000123", home);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/quarantine/A20261127000123/first",
+	    home);
+	commit_file(path, "first", 5, 0600);
+	CHECK(spool_finish(&cfg, "A20261127000123", SPOOL_QUARANTINE,
+	    "test") == 0, "spool_finish beside an older dossier of the id");
+	CHECK(fs_exists(path), "... the older one keeps its files");
+	snprintf(path, sizeof path, "%s/quarantine/A20261127000123~2/REASON",
+	    home);
+	CHECK(fs_exists(path), "... the new one lies under the next name");
 }
 
 /* test_text - the one UTF-8 decoder, table-driven */
