@@ -685,6 +685,11 @@ judge(const struct ingest *in, const char *name, struct folder *f,
 	snprintf(f->name, sizeof f->name, "%s", name);
 	show_name(name, f->shown, sizeof f->shown);
 	why[0] = '\0';
+	if (strcmp(name, INBOX_QUARANTINE) == 0) {
+		snprintf(why, size, "originals of claims that refused "
+		    "something, kept for the operator: never claimed");
+		return V_HIDDEN;
+	}
 	if (name[0] == '.') {
 		snprintf(why, size, "hidden name (staging): never claimed");
 		return V_HIDDEN;
