@@ -67,6 +67,7 @@ static const struct config_key known_keys[] = {
 	{ "GROUP",            "",                  "group that may drop into inbox/ and read out/" },
 	{ "LOG",              "stderr",            "stderr or syslog" },
 	{ "DEADLINE_DAYS",    "7",                 "decision deadline status measures ages against" },
+	{ "FOLDER_MAX_MB",    "64",                "MiB of files a dossier does not name, per folder" },
 	{ NULL, NULL, NULL },
 };
 

@@ -69,7 +69,8 @@ victim_state() {
 # root-owned victim tree beside it. Sets H, IN, VICTIM, XI (ingest args).
 new_layout() {
 	local base=$TEST_TMP/$1
-	mkdir -p "$base/home"
+	mkdir -p "$base"
+	init_home "$base/home"
 	chmod 0711 "$base" "$base/home"
 	H=$base/home
 	VICTIM=$base/victim
