@@ -55,6 +55,13 @@ struct image_reader {
 	int channels;           /* after transforms: 1 (gray) or 2 (+alpha) */
 	int interlaced;
 	unsigned char *row;     /* one row of width * channels bytes */
+	/*
+	 * Interlaced: the row pointers for png_read_image. They live here,
+	 * not on the caller's stack or in a local, because libpng longjmps
+	 * out of png_read_image on a corrupt IDAT and a local pointer would
+	 * be lost (8 bytes a row: 8 MB for a 50x1,000,000 image, every time).
+	 */
+	png_bytep *rowptrs;
 	unsigned char *gray;    /* the result, width * height */
 	char why[256];
 };
@@ -230,6 +237,7 @@ reader_free(struct image_reader *r)
 		    NULL);
 	if (r->fp != NULL)
 		fclose(r->fp);
+	free(r->rowptrs);
 	free(r->row);
 	free(r->gray);
 	free(r);
@@ -448,16 +456,18 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 	}
 	if (r->interlaced) {
 		size_t rowbytes = (size_t)r->width * (size_t)r->channels;
-		png_bytep *rows = malloc(r->height * sizeof *rows);
 
-		if (rows == NULL) {
+		if (r->rowptrs == NULL &&
+		    (r->rowptrs = malloc(r->height * sizeof *r->rowptrs)) ==
+		    NULL) {
 			say(why, size, "out of memory");
 			return -1;
 		}
 		for (unsigned y = 0; y < r->height; y++)
-			rows[y] = r->row + rowbytes * y;
-		png_read_image(r->png, rows);
-		free(rows);
+			r->rowptrs[y] = r->row + rowbytes * y;
+		png_read_image(r->png, r->rowptrs);
+		free(r->rowptrs);
+		r->rowptrs = NULL;
 		for (unsigned y = 0; y < r->height; y++)
 			compose_row(r->row + rowbytes * y,
 			    r->gray + (size_t)r->width * y, r->width,

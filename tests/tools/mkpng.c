@@ -13,7 +13,8 @@
  *	(and different digests). LABEL is also stored in a tEXt chunk
  *	("Title"). The output is deterministic: the same options always give
  *	the same bytes (no time chunk), so tests and samples may pin its
- *	SHA-256. Default 64x64, 8-bit gray, not interlaced.
+ *	SHA-256. Default 64x64, 8-bit gray, not interlaced; at most
+ *	1,000,000 pixels a side and 50 megapixels.
  *
  *	Hostile PNGs for tests are made from its output in the shell
  *	(truncate it with head -c, patch bytes), or with --header-only: the
@@ -310,7 +311,8 @@ main(int argc, char **argv)
 	if (p.header_only && p.out != NULL && optind == argc)
 		return write_header_only(&p) == 0 ? 0 : EX_CANTCREAT;
 	if (p.out == NULL || optind != argc || p.width < 8 || p.height < 8 ||
-	    p.width > 20000 || p.height > 20000 ||
+	    p.width > 1000000 || p.height > 1000000 ||
+	    (unsigned long long)p.width * p.height > 50000000ULL ||
 	    (p.depth != 8 && p.depth != 16) ||
 	    (p.depth == 16 && p.color == PNG_COLOR_TYPE_PALETTE))
 		return usage();
