@@ -22,11 +22,30 @@ struct qrscan;
 /*
  * qrscan_options - what is wanted from one image. STOP_PREFIX (may be
  * NULL): stop as soon as a code starting with it is found (our report
- * payload). FULL: run every pass even when an early one found a code.
+ * payload). EXHAUSTIVE: run every pass even when an early one found a
+ * code. GATED: run the cascade only when the finder-pattern gate
+ * (qrgate.h) sees a candidate; a page without one is "unreadable" at
+ * once (for attachments that need not carry a code). BUDGET: seconds
+ * for the whole image, 0 for none; when spent between passes the image
+ * is an "error": "decoding took longer than N s".
  */
 struct qrscan_options {
 	const char *stop_prefix;
 	int exhaustive;
+	int gated;
+	double budget;
+};
+
+/* qrscan_stats - what the last image cost (qrscan_last) */
+struct qrscan_stats {
+	int gated;              /* the gate was asked */
+	int candidates;         /* finder-pattern candidates it saw */
+	int confirmed;          /* of those, confirmed */
+	int triples;            /* three placed like one code's finders */
+	int regions;            /* regions around candidates searched */
+	int passes;             /* cascade passes run (over all regions) */
+	int over_budget;        /* stopped by the time budget */
+	double gate_ms;         /* CPU time the gate took */
 };
 
 /* qrscan_new - a scanner for one worker; NULL on out of memory */
@@ -48,6 +67,8 @@ int qrscan_file(struct qrscan *qs, const char *path,
 /* qrscan_image - find the QR codes of a loaded image into SA */
 int qrscan_image(struct qrscan *qs, const struct image *img,
     const struct qrscan_options *opt, struct scan_attachment *sa);
+/* qrscan_last - the cost of the last image scanned */
+const struct qrscan_stats *qrscan_last(const struct qrscan *qs);
 
 /*
  * scan_escape - BYTES as text for a person (scanresult.c): printable

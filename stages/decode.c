@@ -59,11 +59,12 @@
 #include "spool.h"
 #include "xmlsafe.h"
 
-enum { OPT_IMAGE = 300, OPT_PASSES };
+enum { OPT_IMAGE = 300, OPT_PASSES, OPT_NO_GATE };
 
 struct decode_args {
 	int image_mode;
 	const char *passes;
+	int no_gate;            /* --no-gate: the cascade on every image */
 };
 
 /* one unit of work: a file (--image) or a dossier id (stage) */
@@ -106,6 +107,7 @@ usage(FILE *fp)
 	    "or print the codes in image files (--image).\n"
 	    "  --image                    decode FILEs, print each code's text\n"
 	    "  --passes LIST              decoding passes (measurements)\n"
+	    "  --no-gate                  the whole cascade on every image\n"
 	    "%s", config_common_help());
 }
 
@@ -171,13 +173,16 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 	}
 	for (int i = 0; i < d->nattachments && i < SCAN_MAX_ATTACHMENTS; i++) {
 		struct scan_attachment *sa = &sr->attachments[i];
-		struct qrscan_options opt = { NULL, 0 };
+		struct qrscan_options opt = { NULL, 0, !q->args->no_gate, 0 };
 
 		snprintf(sa->file, sizeof sa->file, "%s", d->attachments[i].file);
 		snprintf(sa->kind, sizeof sa->kind, "%s", d->attachments[i].kind);
 		sr->nattachments++;
-		if (strcmp(sa->kind, "verification-report") == 0)
+		/* SPEC 4: a report must yield a code: the whole cascade */
+		if (strcmp(sa->kind, "verification-report") == 0) {
 			opt.stop_prefix = q->stop_prefix;
+			opt.gated = 0;
+		}
 		if (!attachment_name_valid(sa->file)) {
 			snprintf(sa->status, sizeof sa->status, "error");
 			snprintf(sa->message, sizeof sa->message,
@@ -232,10 +237,17 @@ worker(void *arg)
 			if (decode_dossier(q, qs, j->id) == -1)
 				err = errno ? errno : EIO;
 		} else {
-			struct qrscan_options opt = { NULL, 0 };
+			struct qrscan_options opt = { NULL, 0,
+			                              !q->args->no_gate, 0 };
+			const struct qrscan_stats *st;
 
 			if (qrscan_file(qs, j->file, &opt, j->sa) == -1)
 				j->failed = 1;
+			st = qrscan_last(qs);
+			log_info("%s: %d finder candidates, %d code-like "
+			    "triples (%.1f ms), %d regions, %d passes",
+			    j->file, st->candidates, st->triples, st->gate_ms,
+			    st->regions, st->passes);
 		}
 		pthread_mutex_lock(&q->lock);
 		if (err && !q->fatal_errno)
@@ -402,6 +414,8 @@ extra_option(int opt, const char *arg, void *ctx)
 		program_home_optional();        /* works outside any HOME */
 	} else if (opt == OPT_PASSES)
 		args->passes = arg;
+	else if (opt == OPT_NO_GATE)
+		args->no_gate = 1;
 	else
 		return -1;
 	return 0;
@@ -413,8 +427,9 @@ main(int argc, char **argv)
 	static const struct option extra[] = {
 		{ "image", no_argument, NULL, OPT_IMAGE },
 		{ "passes", required_argument, NULL, OPT_PASSES },
+		{ "no-gate", no_argument, NULL, OPT_NO_GATE },
 		{ NULL, 0, NULL, 0 } };
-	struct decode_args args = { 0, NULL };
+	struct decode_args args = { 0, NULL, 0 };
 	struct config cfg;
 	int status, argi;
 

@@ -31,6 +31,18 @@
  * inverted views only run on pages nothing else could read. The order
  * can be changed with qrscan_set_passes() for such measurements.
  *
+ * The gate (qrgate.c) comes first when the caller allows it: most pages
+ * of a night carry no code, and on those the cascade ran every pass to
+ * the end (8x the cost of reading the PNG). The gate looks for finder
+ * patterns, three of them placed like one code's; none, and the page is
+ * "unreadable" at once; some, and the cascade runs on the region around
+ * each such triple (the whole page when they cover half of it). Policy
+ * (decode.c, SPEC 4): a verification-report must yield a code, so it
+ * gets the whole cascade, gate or not; other attachments are gated.
+ *
+ * A time budget (qrscan_options.budget) is checked between passes and
+ * between regions; a zbar call itself cannot be interrupted.
+ *
  * zbar: QR only, ZBAR_CFG_BINARY so payload bytes are returned as they
  * are (zbar's charset guessing turned UTF-8 payloads into mojibake), one
  * scanner per worker (zbar scanners are not thread-safe), recreated every
@@ -41,10 +53,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zbar.h>
 
 #include "image.h"
+#include "log.h"
+#include "qrgate.h"
 #include "qrscan.h"
 
 #define QRSCAN_MAX_PASSES 8
@@ -66,6 +81,11 @@ struct qrscan {
 	size_t half_size, bin_size;
 	uint32_t *colsum;
 	size_t colsum_size;
+	struct qrgate *gate;
+	unsigned char *crop;    /* the region around a gate's candidates */
+	size_t crop_size;
+	struct qrscan_stats last;
+	double started;         /* monotonic seconds: this image's start */
 };
 
 /* view - a gray raster handed to zbar, and how it maps to the page */
@@ -125,7 +145,10 @@ qrscan_new(void)
 
 	if (qs == NULL)
 		return NULL;
-	if ((qs->scanner = scanner_create()) == NULL) {
+	if ((qs->scanner = scanner_create()) == NULL ||
+	    (qs->gate = qrgate_new()) == NULL) {
+		if (qs->scanner != NULL)
+			zbar_image_scanner_destroy(qs->scanner);
 		free(qs);
 		return NULL;
 	}
@@ -144,7 +167,45 @@ qrscan_free(struct qrscan *qs)
 	free(qs->half);
 	free(qs->bin);
 	free(qs->colsum);
+	qrgate_free(qs->gate);
+	free(qs->crop);
 	free(qs);
+}
+
+/* qrscan_last - the cost of the last image scanned */
+const struct qrscan_stats *
+qrscan_last(const struct qrscan *qs)
+{
+	return &qs->last;
+}
+
+/* now - monotonic seconds */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * over_budget - OPT's time budget is spent: SA says so. Checked between
+ * passes and between a pass's view and its zbar call; one zbar call is
+ * not interruptible (the worker's watchdog bounds that).
+ */
+static int
+over_budget(struct qrscan *qs, const struct qrscan_options *opt,
+    struct scan_attachment *sa)
+{
+	if (opt == NULL || opt->budget <= 0 ||
+	    now() - qs->started <= opt->budget)
+		return 0;
+	qs->last.over_budget = 1;
+	snprintf(sa->status, sizeof sa->status, "error");
+	snprintf(sa->message, sizeof sa->message,
+	    "decoding took longer than %g s", opt->budget);
+	return 1;
 }
 
 /* scratch - grow *BUF to SIZE bytes; 0 or -1 */
@@ -405,23 +466,90 @@ set_status(struct scan_attachment *sa)
 	    sa->ncodes > 0 ? "ok" : "unreadable");
 }
 
+/* found_enough - the search can stop (not exhaustive, wanted code found) */
+static int
+found_enough(const struct qrscan_options *opt,
+    const struct scan_attachment *sa)
+{
+	if (opt && opt->exhaustive)
+		return 0;
+	return opt && opt->stop_prefix && opt->stop_prefix[0] ?
+	    has_prefix(sa, opt->stop_prefix) : sa->ncodes > 0;
+}
+
 /* passes - run the configured passes over PAGE */
 static int
 passes(struct qrscan *qs, const struct view *page,
     const struct qrscan_options *opt, struct scan_attachment *sa)
 {
 	for (int i = 0; i < qs->npasses; i++) {
+		if (over_budget(qs, opt, sa))
+			return -1;
+		qs->last.passes++;
 		if (run_pass(qs, qs->passes[i], page, sa) == -1) {
 			snprintf(sa->status, sizeof sa->status, "error");
 			snprintf(sa->message, sizeof sa->message,
 			    "out of memory while decoding");
 			return -1;
 		}
-		if (opt && opt->exhaustive)
-			continue;
 		/* a report: only our payload ends the search; else any code */
-		if (opt && opt->stop_prefix && opt->stop_prefix[0] ?
-		    has_prefix(sa, opt->stop_prefix) : sa->ncodes > 0)
+		if (found_enough(opt, sa))
+			break;
+	}
+	set_status(sa);
+	return 0;
+}
+
+/* box_area - pixels in the gate's boxes */
+static long long
+box_area(const struct qrgate_result *gr)
+{
+	long long a = 0;
+
+	for (int b = 0; b < gr->nboxes; b++)
+		a += (long long)(gr->box[b].x1 - gr->box[b].x0) *
+		    (gr->box[b].y1 - gr->box[b].y0);
+	return a;
+}
+
+/*
+ * boxes - the cascade on each region where the gate placed a code, as
+ * its own small image (a code and its quiet zone are a few percent of a
+ * page, so even a false candidate costs little). 0 or -1 (SA says why).
+ */
+static int
+boxes(struct qrscan *qs, const struct image *img,
+    const struct qrgate_result *gr, const struct qrscan_options *opt,
+    struct scan_attachment *sa)
+{
+	for (int b = 0; b < gr->nboxes; b++) {
+		const struct qrgate_box *bx = &gr->box[b];
+		unsigned w = (unsigned)(bx->x1 - bx->x0);
+		unsigned h = (unsigned)(bx->y1 - bx->y0);
+		struct view v = { NULL, w, h, 1 };
+		int before = sa->ncodes;
+
+		if (over_budget(qs, opt, sa))
+			return -1;
+		if (scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) ==
+		    -1) {
+			snprintf(sa->status, sizeof sa->status, "error");
+			snprintf(sa->message, sizeof sa->message,
+			    "out of memory while decoding");
+			return -1;
+		}
+		for (unsigned y = 0; y < h; y++)
+			memcpy(qs->crop + (size_t)y * w, img->gray +
+			    (size_t)(bx->y0 + (int)y) * img->width + bx->x0, w);
+		v.gray = qs->crop;
+		qs->last.regions++;
+		if (passes(qs, &v, opt, sa) == -1)
+			return -1;
+		for (int k = before; k < sa->ncodes; k++) {
+			sa->codes[k].x += bx->x0;
+			sa->codes[k].y += bx->y0;
+		}
+		if (found_enough(opt, sa))
 			break;
 	}
 	set_status(sa);
@@ -436,8 +564,48 @@ qrscan_image(struct qrscan *qs, const struct image *img,
 	struct view page = { img->gray, img->width, img->height, 1 };
 	int rc;
 
+	if (qs->started == 0) {
+		memset(&qs->last, 0, sizeof qs->last);
+		qs->started = now();
+	}
+	if (opt && opt->gated) {
+		struct qrgate_result gr;
+		struct timespec c0, c1;
+
+		/* the gate's own CPU time: wall time means little on a busy box */
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+		qs->last.gated = 1;
+		if (qrgate_scan(qs->gate, img->gray, img->width, img->height,
+		    img->width, 1, &gr) == -1) {
+			snprintf(sa->status, sizeof sa->status, "error");
+			snprintf(sa->message, sizeof sa->message,
+			    "out of memory while decoding");
+			qs->started = 0;
+			return -1;
+		}
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		qs->last.gate_ms = (c1.tv_sec - c0.tv_sec) * 1e3 +
+		    (c1.tv_nsec - c0.tv_nsec) / 1e6;
+		qs->last.candidates = gr.ncandidates;
+		qs->last.confirmed = gr.nconfirmed;
+		qs->last.triples = gr.ntriples;
+		if (gr.ntriples == 0) {
+			/* no three finder patterns: no code to find here */
+			set_status(sa);
+			recycle(qs);
+			qs->started = 0;
+			return 0;
+		}
+		if (box_area(&gr) * 2 < (long long)img->width * img->height) {
+			rc = boxes(qs, img, &gr, opt, sa);
+			recycle(qs);
+			qs->started = 0;
+			return rc;
+		}
+	}
 	rc = passes(qs, &page, opt, sa);
 	recycle(qs);
+	qs->started = 0;
 	return rc;
 }
 
@@ -455,9 +623,12 @@ qrscan_file(struct qrscan *qs, const char *path,
 	unsigned w, h;
 	int rc;
 
+	memset(&qs->last, 0, sizeof qs->last);
+	qs->started = now();
 	if (image_reader_open(path, &r, &w, &h, sa->message,
 	    sizeof sa->message) == -1) {
 		snprintf(sa->status, sizeof sa->status, "error");
+		qs->started = 0;
 		return -1;
 	}
 	if (opt && opt->stop_prefix && opt->stop_prefix[0] && h >= 63) {
@@ -468,20 +639,24 @@ qrscan_file(struct qrscan *qs, const char *path,
 		    sizeof sa->message) == -1) {
 			snprintf(sa->status, sizeof sa->status, "error");
 			image_reader_close(r);
+			qs->started = 0;
 			return -1;
 		}
 		top.gray = image_reader_gray(r);
+		qs->last.passes++;
 		if (run_pass(qs, PASS_TOP, &top, sa) > 0 &&
 		    has_prefix(sa, opt->stop_prefix)) {
 			image_reader_close(r);
 			set_status(sa);
 			recycle(qs);
+			qs->started = 0;
 			return 0;
 		}
 	}
 	if (image_reader_rows(r, h, sa->message, sizeof sa->message) == -1) {
 		snprintf(sa->status, sizeof sa->status, "error");
 		image_reader_close(r);
+		qs->started = 0;
 		return -1;
 	}
 	image_reader_take(r, &img);

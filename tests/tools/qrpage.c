@@ -6,7 +6,7 @@
  *	qrpage -o FILE [--text TEXT] [--dpi 150|200|300] [--module PX]
  *	    [--rotate DEG] [--blur R] [--noise SIGMA] [--light]
  *	    [--contrast F] [--invert] [--pos tl|tr|bl|br|center] [--seed N]
- *	    [--jpeg-ish]
+ *	    [--jpeg-ish] [--kind text|idcard|diploma|photo] [--paper]
  *
  * DESCRIPTION
  *	A test and benchmark tool. It draws a white A4 page at --dpi
@@ -21,6 +21,15 @@
  *	quantisation (--jpeg-ish), Gaussian noise of SIGMA gray levels, and
  *	inversion of the whole page (--invert). Without --text the page has
  *	no code. The same options and --seed give the same bytes.
+ *
+ *	--kind draws what a night's uploads look like instead of the plain
+ *	text page: idcard (the two sides of an identity card on a flatbed:
+ *	guilloche ground, a portrait photograph, glyph text, machine-readable
+ *	lines), diploma (a framed page of glyph text with a guilloche ground,
+ *	a photograph, a round seal and a signature), photo (a photograph
+ *	filling the page). Glyphs are strokes, boxes and nested boxes, as in
+ *	Latin and CJK print (a nested box crosses 1:1:1:1:1 like a QR finder
+ *	pattern nearly does). --paper adds the slow texture of paper.
  *
  * EXIT STATUS
  *	0 written; 64 usage; 70 the text does not fit a QR code, or a write
@@ -60,6 +69,8 @@ struct page_options {
 	const char *pos;
 	unsigned long seed;
 	int jpegish;
+	const char *kind;       /* NULL or "text": the plain text page */
+	int paper;
 };
 
 struct page {
@@ -138,6 +149,283 @@ draw_text_lines(struct page *p, int dpi, const int avoid[4])
 	/* a title line near the top */
 	fill_rect(p, margin + (int)(50 * mm), margin + (int)(12 * mm),
 	    (int)(80 * mm), (int)(5 * mm), 40);
+}
+
+/* blend - paint VALUE over pixel (X, Y) with coverage A (clipped) */
+static void
+blend(struct page *p, int x, int y, float value, float a)
+{
+	float *px;
+
+	if (x < 0 || y < 0 || x >= p->width || y >= p->height)
+		return;
+	px = &p->px[(size_t)y * p->width + x];
+	*px = *px * (1 - a) + value * a;
+}
+
+/*
+ * draw_glyph - one character of SIZE pixels at (X, Y): vertical and
+ * horizontal strokes, a box (口), a box with a bar (日) or nested boxes
+ * (回), chosen at random, in ink INK, strokes STROKE pixels wide.
+ */
+static void
+draw_glyph(struct page *p, int x, int y, int size, int stroke, float ink)
+{
+	int kind = (int)(rng_uniform() * 7), s3 = size / 3;
+
+	switch (kind) {
+	case 0:         /* l */
+		fill_rect(p, x + size / 2, y, stroke, size, ink);
+		break;
+	case 1:         /* n */
+		fill_rect(p, x, y + s3, stroke, size - s3, ink);
+		fill_rect(p, x, y + s3, size - stroke, stroke, ink);
+		fill_rect(p, x + size - 2 * stroke, y + s3, stroke, size - s3,
+		    ink);
+		break;
+	case 2:         /* 口 */
+	case 3:         /* 日 */
+	case 4:         /* 回 */
+		fill_rect(p, x, y, size, stroke, ink);
+		fill_rect(p, x, y + size - stroke, size, stroke, ink);
+		fill_rect(p, x, y, stroke, size, ink);
+		fill_rect(p, x + size - stroke, y, stroke, size, ink);
+		if (kind == 3)
+			fill_rect(p, x, y + size / 2, size, stroke, ink);
+		if (kind == 4) {
+			int in = size / 3, w = size - 2 * in;
+
+			fill_rect(p, x + in, y + in, w, stroke, ink);
+			fill_rect(p, x + in, y + in + w - stroke, w, stroke,
+			    ink);
+			fill_rect(p, x + in, y + in, stroke, w, ink);
+			fill_rect(p, x + in + w - stroke, y + in, stroke, w,
+			    ink);
+		}
+		break;
+	case 5:         /* 十 */
+		fill_rect(p, x, y + size / 2, size, stroke, ink);
+		fill_rect(p, x + size / 2, y, stroke, size, ink);
+		break;
+	default:        /* e */
+		fill_rect(p, x, y + s3, size, stroke, ink);
+		fill_rect(p, x, y + size / 2, size, stroke, ink);
+		fill_rect(p, x, y + s3, stroke, size - s3, ink);
+		fill_rect(p, x, y + size - stroke, size, stroke, ink);
+		break;
+	}
+}
+
+/* draw_glyph_text - lines of glyph words in the box (X, Y, W, H) */
+static void
+draw_glyph_text(struct page *p, int x0, int y0, int w, int h, int size,
+    double mm)
+{
+	int stroke = (int)(0.3 * mm) > 1 ? (int)(0.3 * mm) : 1;
+
+	for (int y = y0; y + size < y0 + h; y += size * 2) {
+		int x = x0 + (int)(rng_uniform() * 4 * mm);
+
+		if (rng_uniform() < 0.1)
+			continue;
+		while (x + size < x0 + w) {
+			int n = 1 + (int)(rng_uniform() * 7);
+
+			for (int i = 0; i < n && x + size < x0 + w; i++) {
+				draw_glyph(p, x, y, size, stroke,
+				    (float)(20 + rng_uniform() * 40));
+				x += size + size / 5;
+			}
+			x += size;
+		}
+	}
+}
+
+/*
+ * draw_photo - a photograph in the box (X, Y, W, H): a shaded ground, a
+ * lit oval (a face) with darker blobs, fine grain.
+ */
+static void
+draw_photo(struct page *p, int x0, int y0, int w, int h)
+{
+	double gx = rng_uniform() - 0.5, gy = rng_uniform() - 0.5;
+	double base = 90 + rng_uniform() * 90;
+	struct { double x, y, r, v; } blob[12];
+
+	for (int i = 0; i < 12; i++) {
+		blob[i].x = 0.2 + 0.6 * rng_uniform();
+		blob[i].y = 0.15 + 0.7 * rng_uniform();
+		blob[i].r = 0.03 + 0.12 * rng_uniform();
+		blob[i].v = -80 + 120 * rng_uniform();
+	}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double u = (double)x / w, v = (double)y / h;
+			double val = base + 80 * (gx * u + gy * v);
+			double fx = (u - 0.5) / 0.3, fy = (v - 0.45) / 0.38;
+			double face = fx * fx + fy * fy;
+
+			if (face < 1)
+				val = val * 0.3 + 200 * 0.7 - 40 * face;
+			for (int i = 0; i < 12; i++) {
+				double dx = u - blob[i].x, dy = v - blob[i].y;
+				double d2 = (dx * dx + dy * dy) /
+				    (blob[i].r * blob[i].r);
+
+				if (d2 < 4)
+					val += blob[i].v * exp(-d2);
+			}
+			val += rng_gauss() * 6;
+			blend(p, x0 + x, y0 + y, (float)val, 1);
+		}
+}
+
+/* draw_guilloche - fine wavy lines over the box (X, Y, W, H) */
+static void
+draw_guilloche(struct page *p, int x0, int y0, int w, int h, double mm)
+{
+	double f1 = 2 + rng_uniform() * 3, f2 = 5 + rng_uniform() * 5;
+	int lines = (int)(h / (1.2 * mm));
+
+	for (int k = 0; k < lines; k++)
+		for (int x = 0; x < w; x++) {
+			double t = (double)x / w * 2 * M_PI;
+			double yy = (k + 0.5) * h / lines + 1.5 * mm *
+			    (sin(f1 * t + k * 0.7) + 0.5 * sin(f2 * t - k));
+
+			blend(p, x0 + x, y0 + (int)yy, 170, 0.6f);
+		}
+}
+
+/* draw_seal - a round seal of radius R at (CX, CY): rings, dashes, a star */
+static void
+draw_seal(struct page *p, int cx, int cy, int r, double mm)
+{
+	int ring = (int)(0.6 * mm) > 1 ? (int)(0.6 * mm) : 1;
+
+	for (int y = -r; y <= r; y++)
+		for (int x = -r; x <= r; x++) {
+			double d = sqrt((double)x * x + (double)y * y);
+			double a = atan2(y, x);
+
+			if (d > r)
+				continue;
+			/* a five-pointed star: radius swinging with angle */
+			double star = r * 0.3 * (0.45 + 0.55 *
+			    fabs(cos(2.5 * (a + M_PI / 2))));
+
+			if (d > r - ring || (d > r - 3 * ring &&
+			    d < r - 2 * ring) ||
+			    (d > r * 0.55 && d < r * 0.8 &&
+			    sin(a * 40) > 0.3) || d < star)
+				blend(p, cx + x, cy + y, 110, 0.8f);
+		}
+}
+
+/* draw_card - one side of an ID card, W x H at (X, Y) */
+static void
+draw_card(struct page *p, int x0, int y0, int w, int h, double mm, int front)
+{
+	int border = (int)(0.4 * mm);
+
+	fill_rect(p, x0, y0, w, h, 232);
+	draw_guilloche(p, x0, y0, w, h, mm);
+	fill_rect(p, x0, y0, w, border, 150);
+	fill_rect(p, x0, y0 + h - border, w, border, 150);
+	fill_rect(p, x0, y0, border, h, 150);
+	fill_rect(p, x0 + w - border, y0, border, h, 150);
+	if (front) {
+		draw_photo(p, x0 + w - (int)(30 * mm), y0 + (int)(8 * mm),
+		    (int)(25 * mm), (int)(32 * mm));
+		draw_glyph_text(p, x0 + (int)(5 * mm), y0 + (int)(8 * mm),
+		    w - (int)(40 * mm), h - (int)(12 * mm), (int)(2.8 * mm),
+		    mm);
+	} else {
+		draw_seal(p, x0 + (int)(14 * mm), y0 + (int)(14 * mm),
+		    (int)(9 * mm), mm);
+		draw_glyph_text(p, x0 + (int)(28 * mm), y0 + (int)(6 * mm),
+		    w - (int)(32 * mm), (int)(30 * mm), (int)(3 * mm), mm);
+		/* machine-readable lines: dense, regular glyphs */
+		draw_glyph_text(p, x0 + (int)(4 * mm), y0 + h - (int)(14 * mm),
+		    w - (int)(8 * mm), (int)(12 * mm), (int)(2.4 * mm), mm);
+	}
+}
+
+/* draw_kind - the page of O->kind (idcard, diploma, photo) */
+static int
+draw_kind(struct page *p, const struct page_options *o)
+{
+	double mm = o->dpi / 25.4;
+	int m = (int)(MARGIN_MM * mm);
+
+	if (strcmp(o->kind, "idcard") == 0) {
+		int w = (int)(85.6 * mm), h = (int)(54 * mm);
+
+		draw_card(p, m + (int)(10 * mm), m + (int)(10 * mm), w, h, mm,
+		    1);
+		draw_card(p, m + (int)(10 * mm), m + (int)(80 * mm), w, h, mm,
+		    0);
+	} else if (strcmp(o->kind, "diploma") == 0) {
+		for (int k = 0; k < 3; k++) {
+			int in = m + (int)((k * 1.5) * mm);
+			int t = (int)((k == 1 ? 1.0 : 0.4) * mm);
+
+			fill_rect(p, in, in, p->width - 2 * in, t, 90);
+			fill_rect(p, in, p->height - in - t, p->width - 2 * in,
+			    t, 90);
+			fill_rect(p, in, in, t, p->height - 2 * in, 90);
+			fill_rect(p, p->width - in - t, in, t,
+			    p->height - 2 * in, 90);
+		}
+		draw_guilloche(p, m + (int)(6 * mm), m + (int)(6 * mm),
+		    p->width - 2 * m - (int)(12 * mm), (int)(40 * mm), mm);
+		fill_rect(p, p->width / 2 - (int)(50 * mm), m + (int)(55 * mm),
+		    (int)(100 * mm), (int)(9 * mm), 40);
+		draw_photo(p, m + (int)(12 * mm), m + (int)(75 * mm),
+		    (int)(30 * mm), (int)(40 * mm));
+		draw_glyph_text(p, m + (int)(50 * mm), m + (int)(75 * mm),
+		    p->width - 2 * m - (int)(62 * mm), (int)(130 * mm),
+		    (int)(4 * mm), mm);
+		draw_seal(p, p->width - m - (int)(45 * mm),
+		    p->height - m - (int)(45 * mm), (int)(20 * mm), mm);
+		for (int x = 0; x < (int)(50 * mm); x++)     /* a signature */
+			fill_rect(p, m + (int)(30 * mm) + x, p->height - m -
+			    (int)(40 * mm) + (int)(3 * mm * sin(x / mm * 0.8) *
+			    sin(x / mm * 0.13)), 2, (int)(0.5 * mm) + 1, 50);
+	} else if (strcmp(o->kind, "photo") == 0) {
+		draw_photo(p, 0, 0, p->width, p->height);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* add_paper - the slow, faint texture of paper (value noise) */
+static void
+add_paper(struct page *p, double mm)
+{
+	int cell = (int)(2 * mm) > 2 ? (int)(2 * mm) : 2;
+	int gw = p->width / cell + 2, gh = p->height / cell + 2;
+	float *grid = malloc((size_t)gw * gh * sizeof *grid);
+
+	if (grid == NULL)
+		return;
+	for (int i = 0; i < gw * gh; i++)
+		grid[i] = (float)(rng_uniform() - 0.5);
+	for (int y = 0; y < p->height; y++)
+		for (int x = 0; x < p->width; x++) {
+			int gx = x / cell, gy = y / cell;
+			float fx = (float)(x % cell) / cell;
+			float fy = (float)(y % cell) / cell;
+			float a = grid[gy * gw + gx], b = grid[gy * gw + gx + 1];
+			float c = grid[(gy + 1) * gw + gx];
+			float d = grid[(gy + 1) * gw + gx + 1];
+			float v = (a * (1 - fx) + b * fx) * (1 - fy) +
+			    (c * (1 - fx) + d * fx) * fy;
+
+			p->px[(size_t)y * p->width + x] *= 1 + 0.06f * v;
+		}
+	free(grid);
 }
 
 /*
@@ -380,7 +668,8 @@ usage(int status)
 	    "    [--rotate DEG] [--blur R] [--noise SIGMA] [--light] "
 	    "[--contrast F]\n"
 	    "    [--invert] [--pos tl|tr|bl|br|center] [--seed N] "
-	    "[--jpeg-ish]\n");
+	    "[--jpeg-ish]\n"
+	    "    [--kind text|idcard|diploma|photo] [--paper]\n");
 	exit(status);
 }
 
@@ -401,6 +690,8 @@ parse_options(int argc, char **argv, struct page_options *o)
 		{ "pos", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "jpeg-ish", no_argument, NULL, 'j' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "paper", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	int ch;
@@ -425,6 +716,8 @@ parse_options(int argc, char **argv, struct page_options *o)
 		case 'p': o->pos = optarg; break;
 		case 's': o->seed = strtoul(optarg, NULL, 10); break;
 		case 'j': o->jpegish = 1; break;
+		case 'k': o->kind = optarg; break;
+		case 'P': o->paper = 1; break;
 		case 'h': usage(0); break;
 		default: usage(EX_USAGE);
 		}
@@ -494,13 +787,23 @@ main(int argc, char **argv)
 		if (place_code(&o, &p, side, &avoid[0], &avoid[1]) == -1)
 			usage(EX_USAGE);
 		avoid[2] = avoid[3] = side;
-		draw_text_lines(&p, o.dpi, avoid);
+		if (o.kind != NULL && strcmp(o.kind, "text") != 0) {
+			if (draw_kind(&p, &o) == -1)
+				usage(EX_USAGE);
+		} else {
+			draw_text_lines(&p, o.dpi, avoid);
+		}
 		fill_rect(&p, avoid[0], avoid[1], side, side, 250);
 		draw_code(&p, qr, avoid[0], avoid[1], module, o.rotate);
 		QRcode_free(qr);
+	} else if (o.kind != NULL && strcmp(o.kind, "text") != 0) {
+		if (draw_kind(&p, &o) == -1)
+			usage(EX_USAGE);
 	} else {
 		draw_text_lines(&p, o.dpi, avoid);
 	}
+	if (o.paper)
+		add_paper(&p, o.dpi / 25.4);
 	if (degrade(&p, &o) == -1 || write_png(&p, o.out) != 0) {
 		fprintf(stderr, "qrpage: %s: cannot write\n", o.out);
 		return EX_SOFTWARE;

@@ -1,0 +1,586 @@
+/*
+ * qrgate.c - finder-pattern candidates: is a QR code on this page at all?
+ *
+ * Most scans of a night carry no code (ID cards, diplomas, photos), and
+ * on those the decoding cascade used to run every pass to the end: 8x
+ * the cost of reading the PNG. A QR code announces itself by three
+ * finder patterns, concentric squares whose every line through the
+ * centre crosses dark:light:dark:light:dark runs in the ratio 1:1:3:1:1,
+ * whatever the rotation. Looking for those (as ZXing's finder does, but
+ * only to say yes or no) costs a few milliseconds a page.
+ *
+ * Binarisation is local, on a grid of blocks: each block's mean, then
+ * the darkest and lightest block mean among its 5x5 neighbours; the
+ * threshold is their midpoint. Block means average scanner noise away
+ * (8x8 pixels: the noise's sigma / 8), so a window of plain paper has no
+ * contrast and nothing in it is dark, while uneven light, low contrast
+ * and inverted pages keep their edges. Every row is scanned for five
+ * alternating runs in the ratio (either polarity: inverted codes have a
+ * light centre); each hit is checked down its centre column, and hits
+ * of one centre are counted. A candidate seen on QRGATE_MIN_HITS lines
+ * is confirmed. Tolerances are wide on purpose: a false candidate costs
+ * one cascade, a missed one costs a code.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qrgate.h"
+
+/*
+ * the smallest finder pattern looked for, in pixels across: modules of
+ * 1.5 pixels (zbar reads none smaller; the bench's smallest are 2)
+ */
+#define QRGATE_MIN_TOTAL 11
+/* block means closer than this (gray levels) are flat: nothing is dark */
+#define QRGATE_MIN_CONTRAST 24
+
+struct qrgate {
+	uint32_t *sums;
+	size_t sums_size;
+	unsigned char *smooth;  /* the raster averaged 2x2, full size */
+	size_t smooth_size;
+	unsigned char *grid;    /* the four block grids below, one buffer */
+	size_t grid_size;
+	unsigned char *mean, *lo, *hi, *thr;
+};
+
+/* ctx - one scan: the raster, its thresholds, the result */
+struct ctx {
+	const unsigned char *gray;
+	unsigned w, h, block, bw;
+	size_t stride;
+	int scale;
+	const unsigned char *thr;
+	struct qrgate_result *res;
+};
+
+/* qrgate_new - scratch for one worker */
+struct qrgate *
+qrgate_new(void)
+{
+	return calloc(1, sizeof(struct qrgate));
+}
+
+/* qrgate_free - release it */
+void
+qrgate_free(struct qrgate *g)
+{
+	if (g == NULL)
+		return;
+	free(g->sums);
+	free(g->smooth);
+	free(g->grid);
+	free(g);
+}
+
+/* grow - *BUF to at least SIZE bytes; 0 or -1 */
+static int
+grow(void *bufp, size_t *have, size_t size)
+{
+	void **buf = bufp, *p;
+
+	if (*have >= size)
+		return 0;
+	if ((p = realloc(*buf, size)) == NULL)
+		return -1;
+	*buf = p;
+	*have = size;
+	return 0;
+}
+
+/*
+ * smooth - GRAY averaged over 2x2 pixels into OUT, at full size (the
+ * last row and column repeat): scanner noise halves, and a module of 2
+ * pixels stays 2 pixels (a 2x2 reduction would merge it with its
+ * neighbours). On noisy low-contrast scans single flipped pixels split
+ * the runs of a finder pattern; this is what keeps them whole.
+ */
+static void
+smooth(const unsigned char *gray, unsigned w, unsigned h, size_t stride,
+    unsigned char *out)
+{
+	for (unsigned y = 0; y < h; y++) {
+		const unsigned char *a = gray + (size_t)y * stride;
+		const unsigned char *b = y + 1 < h ? a + stride : a;
+		unsigned char *o = out + (size_t)y * w;
+
+		for (unsigned x = 0; x + 1 < w; x++)
+			o[x] = (unsigned char)((a[x] + a[x + 1] + b[x] +
+			    b[x + 1] + 2) >> 2);
+		o[w - 1] = (unsigned char)((a[w - 1] + b[w - 1] + 1) >> 1);
+	}
+}
+
+/* block_means - the mean of every BLOCK x BLOCK block into g->mean */
+static void
+block_means(struct qrgate *g, const struct ctx *c, unsigned bh)
+{
+	for (unsigned by = 0; by < bh; by++) {
+		unsigned y0 = by * c->block, y1 = y0 + c->block;
+
+		if (y1 > c->h)
+			y1 = c->h;
+		memset(g->sums, 0, c->bw * sizeof *g->sums);
+		for (unsigned y = y0; y < y1; y++) {
+			const unsigned char *p = c->gray + (size_t)y * c->stride;
+			unsigned x = 0;
+
+			for (unsigned bx = 0; bx < c->bw; bx++) {
+				unsigned end = x + c->block;
+				uint32_t s = 0;
+
+				if (end > c->w)
+					end = c->w;
+				for (; x < end; x++)
+					s += p[x];
+				g->sums[bx] += s;
+			}
+		}
+		for (unsigned bx = 0; bx < c->bw; bx++) {
+			unsigned x1 = (bx + 1) * c->block;
+			unsigned n = ((x1 > c->w ? c->w : x1) - bx * c->block) *
+			    (y1 - y0);
+
+			g->mean[(size_t)by * c->bw + bx] =
+			    (unsigned char)(g->sums[bx] / n);
+		}
+	}
+}
+
+/*
+ * thresholds - per block: midpoint of the darkest and lightest mean
+ * among the 5x5 neighbours, or 0 (nothing dark) where they are flat.
+ * Min and max are separable: across (into lo/hi), then down.
+ */
+static void
+thresholds(struct qrgate *g, unsigned bw, unsigned bh)
+{
+	for (unsigned by = 0; by < bh; by++)
+		for (unsigned bx = 0; bx < bw; bx++) {
+			unsigned a = bx >= 2 ? bx - 2 : 0;
+			unsigned b = bx + 2 < bw ? bx + 2 : bw - 1;
+			unsigned char mn = 255, mx = 0;
+
+			for (unsigned k = a; k <= b; k++) {
+				unsigned char v = g->mean[(size_t)by * bw + k];
+
+				mn = v < mn ? v : mn;
+				mx = v > mx ? v : mx;
+			}
+			g->lo[(size_t)by * bw + bx] = mn;
+			g->hi[(size_t)by * bw + bx] = mx;
+		}
+	for (unsigned by = 0; by < bh; by++) {
+		unsigned a = by >= 2 ? by - 2 : 0;
+		unsigned b = by + 2 < bh ? by + 2 : bh - 1;
+
+		for (unsigned bx = 0; bx < bw; bx++) {
+			unsigned char mn = 255, mx = 0;
+
+			for (unsigned k = a; k <= b; k++) {
+				unsigned char l = g->lo[(size_t)k * bw + bx];
+				unsigned char h = g->hi[(size_t)k * bw + bx];
+
+				mn = l < mn ? l : mn;
+				mx = h > mx ? h : mx;
+			}
+			g->thr[(size_t)by * bw + bx] =
+			    mx - mn < QRGATE_MIN_CONTRAST ? 0 :
+			    (unsigned char)((mn + mx + 1) / 2);
+		}
+	}
+}
+
+/*
+ * ratio_ok - five runs in the ratio 1:1:3:1:1, widely: each outer run
+ * 0.4 to 1.75 modules, the centre 1.8 to 4.4 (blur moves the edges).
+ */
+static int
+ratio_ok(const int r[5])
+{
+	int total = r[0] + r[1] + r[2] + r[3] + r[4];
+
+	if (total < QRGATE_MIN_TOTAL)
+		return 0;
+	for (int i = 0; i < 5; i++) {
+		if (i == 2)
+			continue;
+		if (70 * r[i] < 4 * total || 4 * r[i] > total)
+			return 0;
+	}
+	return 70 * r[2] >= 18 * total && 70 * r[2] <= 44 * total;
+}
+
+/* dark - is pixel (X, Y) on the dark side of its block's threshold */
+static inline int
+dark(const struct ctx *c, unsigned x, unsigned y)
+{
+	return c->gray[(size_t)y * c->stride + x] <
+	    c->thr[(size_t)(y / c->block) * c->bw + x / c->block];
+}
+
+/*
+ * line_check - the runs through (X, Y) along (DX, DY) both ways, around
+ * a centre of colour COLOR: 1 when they are in the ratio too and about
+ * as long as the row's TOTAL; *OFF then the centre of the centre run,
+ * in steps from (X, Y).
+ */
+static int
+line_check(const struct ctx *c, int x, int y, int dx, int dy, int color,
+    int total, int *off)
+{
+	int r[5] = { 0, 0, 0, 0, 0 }, limit = 2 * total, t, k;
+
+#define INSIDE(k) (x + (k) * dx >= 0 && x + (k) * dx < (int)c->w && \
+	y + (k) * dy >= 0 && y + (k) * dy < (int)c->h)
+#define DARK(k) dark(c, (unsigned)(x + (k) * dx), (unsigned)(y + (k) * dy))
+	if (!INSIDE(0) || DARK(0) != color)
+		return 0;
+	/* backwards: centre, gap, ring */
+	for (k = 0; INSIDE(k) && DARK(k) == color && r[2] < limit; k--)
+		r[2]++;
+	for (; INSIDE(k) && DARK(k) != color && r[1] < limit; k--)
+		r[1]++;
+	for (; INSIDE(k) && DARK(k) == color && r[0] < limit; k--)
+		r[0]++;
+	*off = -r[2] + 1;               /* first step of the centre run */
+	for (k = 1; INSIDE(k) && DARK(k) == color && r[2] < 2 * limit; k++)
+		r[2]++;
+	for (; INSIDE(k) && DARK(k) != color && r[3] < limit; k++)
+		r[3]++;
+	for (; INSIDE(k) && DARK(k) == color && r[4] < limit; k++)
+		r[4]++;
+#undef DARK
+#undef INSIDE
+	if (r[0] == 0 || r[4] == 0 || !ratio_ok(r))
+		return 0;
+	t = r[0] + r[1] + r[2] + r[3] + r[4];
+	*off += r[2] / 2;
+	return 5 * abs(t - total) < 2 * total;
+}
+
+/*
+ * confirm - a row hit at (X, Y) seen as a finder pattern's centre: the
+ * column through it (which also finds the true centre row) and the row
+ * through that centre must cross 1:1:3:1:1 too, about as long. A glyph
+ * like 回 passes the first look on the row through its inner box's
+ * edge, but not the row through its (hollow) centre. (A diagonal check
+ * as well lost rotated and blurred codes of the bench: their corners
+ * round off first.)
+ */
+static int
+confirm(const struct ctx *c, int *x, int *y, int color, int total)
+{
+	int off;
+
+	if (!line_check(c, *x, *y, 0, 1, color, total, &off))
+		return 0;
+	*y += off;
+	if (!line_check(c, *x, *y, 1, 0, color, total, &off))
+		return 0;
+	*x += off;
+	return 1;
+}
+
+/* add_hit - count a confirmed line through (X, Y) */
+static void
+add_hit(const struct ctx *c, int x, int y, int module, int inverted)
+{
+	struct qrgate_result *res = c->res;
+
+	for (int i = 0; i < res->ncandidates; i++) {
+		struct qrgate_candidate *k = &res->c[i];
+		int near = 2 * (k->module > module ? k->module : module) + 2;
+
+		if (k->inverted == inverted && abs(k->x - x) <= near &&
+		    abs(k->y - y) <= near) {
+			k->hits++;
+			return;
+		}
+	}
+	if (res->ncandidates == QRGATE_MAX_CANDIDATES)
+		return;
+	res->c[res->ncandidates++] = (struct qrgate_candidate){ x, y,
+	    module > 0 ? module : 1, 1, inverted };
+}
+
+/*
+ * scan_row - runs across row Y; every five that look like a finder
+ * pattern are checked down the centre column.
+ */
+static void
+scan_row(const struct ctx *c, unsigned y)
+{
+	const unsigned char *p = c->gray + (size_t)y * c->stride;
+	const unsigned char *t = c->thr + (size_t)(y / c->block) * c->bw;
+	int prev[4] = { 0, 0, 0, 0 }, nprev = 0, run = 0;
+	int color = p[0] < t[0];
+	unsigned x = 0;
+
+	for (unsigned bx = 0; bx < c->bw; bx++) {
+		unsigned end = x + c->block;
+		unsigned char thr = t[bx];
+
+		if (end > c->w)
+			end = c->w;
+		for (; x < end; x++) {
+			int d = p[x] < thr;
+
+			if (d == color) {
+				run++;
+				continue;
+			}
+			if (nprev == 4) {
+				int r[5] = { prev[0], prev[1], prev[2],
+				             prev[3], run };
+				int total = r[0] + r[1] + r[2] + r[3] + r[4];
+				int cx = (int)x - (r[4] + r[3]) -
+				    (r[2] + 1) / 2, cy = (int)y;
+
+				if (ratio_ok(r) &&
+				    confirm(c, &cx, &cy, color, total))
+					add_hit(c, cx * c->scale,
+					    cy * c->scale,
+					    (total * c->scale + 3) / 7,
+					    !color);
+			}
+			memmove(prev, prev + 1, 3 * sizeof *prev);
+			prev[3] = run;
+			if (nprev < 4)
+				nprev++;
+			color = d;
+			run = 1;
+		}
+	}
+}
+
+/*
+ * l_shape - candidates A, B, C could be the three finder patterns of one
+ * code: the same polarity, module sizes within 1.5x, two sides about
+ * equal (squared lengths within 1.5x: a tilted scan bends them) of at
+ * least 10 modules (version 1 has 14) and at most 180, and a right angle
+ * between them (Pythagoras within 15%).
+ */
+static int
+l_shape(const struct qrgate_candidate *a, const struct qrgate_candidate *b,
+    const struct qrgate_candidate *c)
+{
+	const struct qrgate_candidate *k[3] = { a, b, c };
+	long long d[3], t;
+	int mn = a->module, mx = a->module;
+
+	if (a->inverted != b->inverted || a->inverted != c->inverted)
+		return 0;
+	for (int i = 1; i < 3; i++) {
+		mn = k[i]->module < mn ? k[i]->module : mn;
+		mx = k[i]->module > mx ? k[i]->module : mx;
+	}
+	if (2 * mx > 3 * mn)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		long long dx = k[i]->x - k[(i + 1) % 3]->x;
+		long long dy = k[i]->y - k[(i + 1) % 3]->y;
+
+		d[i] = dx * dx + dy * dy;
+	}
+	/* sort: d[0] <= d[1] <= d[2], the hypotenuse last */
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (d[j] > d[j + 1])
+				t = d[j], d[j] = d[j + 1], d[j + 1] = t;
+	if (d[0] < 100LL * mn * mn || d[1] > 32400LL * mx * mx ||
+	    2 * d[1] > 3 * d[0])
+		return 0;
+	t = d[0] + d[1];
+	return 20 * d[2] >= 17 * t && 20 * d[2] <= 23 * t;
+}
+
+/* overlap - boxes A and B share a pixel */
+static int
+overlap(const struct qrgate_box *a, const struct qrgate_box *b)
+{
+	return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 &&
+	    b->y0 < a->y1;
+}
+
+/* unite - A becomes the bounding box of A and B */
+static void
+unite(struct qrgate_box *a, const struct qrgate_box *b)
+{
+	a->x0 = b->x0 < a->x0 ? b->x0 : a->x0;
+	a->y0 = b->y0 < a->y0 ? b->y0 : a->y0;
+	a->x1 = b->x1 > a->x1 ? b->x1 : a->x1;
+	a->y1 = b->y1 > a->y1 ? b->y1 : a->y1;
+}
+
+/*
+ * add_box - the code of finder patterns A, B, C: the corner between the
+ * two others is the one off the longest side, the fourth corner
+ * completes the square, and a margin takes in the finder patterns'
+ * halves and the quiet zone: 10 modules, or the square's side when
+ * that is more, because a triple can be false and inside the code
+ * (data modules look like a finder pattern now and then) while the true
+ * corner is lost to blur or shadow: the box must still hold the code.
+ * Merged into RES->box with every
+ * box it overlaps; past QRGATE_MAX_BOXES into the last one.
+ */
+static void
+add_box(struct qrgate_result *res, const struct qrgate_candidate *a,
+    const struct qrgate_candidate *b, const struct qrgate_candidate *c,
+    int w, int h)
+{
+	const struct qrgate_candidate *k[3] = { a, b, c };
+	long long best = -1;
+	int corner = 0, m = a->module, xs[4], ys[4], side;
+	struct qrgate_box nb;
+
+	for (int i = 0; i < 3; i++) {
+		const struct qrgate_candidate *p = k[(i + 1) % 3];
+		const struct qrgate_candidate *q = k[(i + 2) % 3];
+		long long d = (long long)(p->x - q->x) * (p->x - q->x) +
+		    (long long)(p->y - q->y) * (p->y - q->y);
+
+		if (d > best)
+			best = d, corner = i;
+		m = k[i]->module > m ? k[i]->module : m;
+	}
+	for (int i = 0; i < 3; i++)
+		xs[i] = k[i]->x, ys[i] = k[i]->y;
+	xs[3] = k[(corner + 1) % 3]->x + k[(corner + 2) % 3]->x - k[corner]->x;
+	ys[3] = k[(corner + 1) % 3]->y + k[(corner + 2) % 3]->y - k[corner]->y;
+	nb.x0 = nb.x1 = xs[0];
+	nb.y0 = nb.y1 = ys[0];
+	for (int i = 1; i < 4; i++) {
+		nb.x0 = xs[i] < nb.x0 ? xs[i] : nb.x0;
+		nb.x1 = xs[i] > nb.x1 ? xs[i] : nb.x1;
+		nb.y0 = ys[i] < nb.y0 ? ys[i] : nb.y0;
+		nb.y1 = ys[i] > nb.y1 ? ys[i] : nb.y1;
+	}
+	/* the margin: 10 modules, or a side when that is more */
+	side = (int)sqrt((double)best / 2);
+	m = 10 * m > side ? 10 * m : side;
+	nb.x0 = nb.x0 - m < 0 ? 0 : nb.x0 - m;
+	nb.y0 = nb.y0 - m < 0 ? 0 : nb.y0 - m;
+	nb.x1 = nb.x1 + m + 1 > w ? w : nb.x1 + m + 1;
+	nb.y1 = nb.y1 + m + 1 > h ? h : nb.y1 + m + 1;
+	for (int i = 0; i < res->nboxes; i++)
+		if (overlap(&res->box[i], &nb)) {
+			unite(&nb, &res->box[i]);
+			res->box[i] = res->box[--res->nboxes];
+			i = -1;         /* the grown box may meet others */
+		}
+	if (res->nboxes == QRGATE_MAX_BOXES)
+		unite(&res->box[QRGATE_MAX_BOXES - 1], &nb);
+	else
+		res->box[res->nboxes++] = nb;
+}
+
+/*
+ * take_in - grow every box over the candidates near it (within half its
+ * size), with 10 modules around each: the true corner of a code whose
+ * box came from a false triple inside it. Boxes that meet are merged.
+ */
+static void
+take_in(struct qrgate_result *res, int w, int h)
+{
+	for (int b = 0; b < res->nboxes; b++) {
+		struct qrgate_box *bx = &res->box[b];
+		int rx = (bx->x1 - bx->x0) / 2, ry = (bx->y1 - bx->y0) / 2;
+
+		for (int i = 0; i < res->ncandidates; i++) {
+			const struct qrgate_candidate *k = &res->c[i];
+			struct qrgate_box kb;
+
+			if (k->x < bx->x0 - rx || k->x >= bx->x1 + rx ||
+			    k->y < bx->y0 - ry || k->y >= bx->y1 + ry)
+				continue;
+			kb.x0 = k->x - 10 * k->module < 0 ? 0 :
+			    k->x - 10 * k->module;
+			kb.y0 = k->y - 10 * k->module < 0 ? 0 :
+			    k->y - 10 * k->module;
+			kb.x1 = k->x + 10 * k->module + 1 > w ? w :
+			    k->x + 10 * k->module + 1;
+			kb.y1 = k->y + 10 * k->module + 1 > h ? h :
+			    k->y + 10 * k->module + 1;
+			unite(bx, &kb);
+		}
+	}
+	for (int a = 0; a < res->nboxes; a++)
+		for (int b = a + 1; b < res->nboxes; b++)
+			if (overlap(&res->box[a], &res->box[b])) {
+				unite(&res->box[a], &res->box[b]);
+				res->box[b] = res->box[--res->nboxes];
+				b = a;  /* the grown box may meet others */
+			}
+}
+
+/* by_hits - confirmed candidates first, then by hits */
+static int
+by_hits(const void *a, const void *b)
+{
+	const struct qrgate_candidate *x = a, *y = b;
+
+	return (y->hits > x->hits) - (y->hits < x->hits);
+}
+
+/* qrgate_scan - finder-pattern candidates of GRAY into RES */
+int
+qrgate_scan(struct qrgate *g, const unsigned char *gray, unsigned w,
+    unsigned h, size_t stride, int scale, struct qrgate_result *res)
+{
+	struct ctx c;
+	unsigned bh;
+	size_t cells;
+
+	memset(res, 0, sizeof *res);
+	if (w < 21 || h < 21)
+		return 0;
+	c.gray = gray;
+	c.w = w;
+	c.h = h;
+	c.stride = stride;
+	c.scale = scale > 0 ? scale : 1;
+	/* blocks of 8 pixels up to 1,600 across, then w / 200 (300 dpi: 12) */
+	c.block = w / 200 < 8 ? 8 : w / 200 > 32 ? 32 : w / 200;
+	c.bw = (w + c.block - 1) / c.block;
+	bh = (h + c.block - 1) / c.block;
+	cells = (size_t)c.bw * bh;
+	if (grow(&g->sums, &g->sums_size, c.bw * sizeof *g->sums) == -1 ||
+	    grow(&g->grid, &g->grid_size, 4 * cells) == -1 ||
+	    grow(&g->smooth, &g->smooth_size, (size_t)w * h) == -1)
+		return -1;
+	smooth(gray, w, h, stride, g->smooth);
+	c.gray = g->smooth;
+	c.stride = w;
+	g->mean = g->grid;
+	g->lo = g->grid + cells;
+	g->hi = g->grid + 2 * cells;
+	g->thr = g->grid + 3 * cells;
+	c.thr = g->thr;
+	c.res = res;
+	block_means(g, &c, bh);
+	thresholds(g, c.bw, bh);
+	for (unsigned y = 0; y < h; y++)
+		scan_row(&c, y);
+	qsort(res->c, (size_t)res->ncandidates, sizeof *res->c, by_hits);
+	for (int i = 0; i < res->ncandidates; i++)
+		if (res->c[i].hits >= QRGATE_MIN_HITS)
+			res->nconfirmed++;
+	/* a confirmed corner and two others: blur and uneven light can
+	 * leave one finder pattern seen on a single line */
+	for (int i = 0; i < res->nconfirmed; i++)
+		for (int j = i + 1; j < res->ncandidates; j++)
+			for (int k = j + 1; k < res->ncandidates; k++)
+				if (l_shape(&res->c[i], &res->c[j],
+				    &res->c[k])) {
+					res->ntriples++;
+					add_box(res, &res->c[i], &res->c[j],
+					    &res->c[k], (int)w * c.scale,
+					    (int)h * c.scale);
+				}
+	take_in(res, (int)w * c.scale, (int)h * c.scale);
+
+	return 0;
+}
