@@ -14,12 +14,19 @@
  * threshold is their midpoint. Block means average scanner noise away
  * (8x8 pixels: the noise's sigma / 8), so a window of plain paper has no
  * contrast and nothing in it is dark, while uneven light, low contrast
- * and inverted pages keep their edges. Every row is scanned for five
- * alternating runs in the ratio (either polarity: inverted codes have a
- * light centre); each hit is checked down its centre column, and hits
- * of one centre are counted. A candidate seen on QRGATE_MIN_HITS lines
- * is confirmed. Tolerances are wide on purpose: a false candidate costs
- * one cascade, a missed one costs a code.
+ * and inverted pages keep their edges. Pixels are read averaged 2x2
+ * (see dark()). Every other row is scanned for five alternating runs in
+ * the ratio (either polarity: inverted codes have a light centre); each
+ * hit is checked down its centre column and across the centre row found
+ * there, and hits of one centre are counted. A candidate seen on
+ * QRGATE_MIN_HITS lines is confirmed.
+ *
+ * One finder-like thing is not a code: a seal, a glyph, a photograph's
+ * detail can be one. A page passes the gate only with three candidates
+ * placed like one code's finder patterns (l_shape), and each such triple
+ * gives a box where the code must be, so that the cascade runs there
+ * and not over the page. Tolerances are wide on purpose: a false triple
+ * costs one cascade over a small region, a missed one costs a code.
  */
 #include <math.h>
 #include <stdint.h>
@@ -39,8 +46,6 @@
 struct qrgate {
 	uint32_t *sums;
 	size_t sums_size;
-	unsigned char *smooth;  /* the raster averaged 2x2, full size */
-	size_t smooth_size;
 	unsigned char *grid;    /* the four block grids below, one buffer */
 	size_t grid_size;
 	unsigned char *mean, *lo, *hi, *thr;
@@ -70,7 +75,6 @@ qrgate_free(struct qrgate *g)
 	if (g == NULL)
 		return;
 	free(g->sums);
-	free(g->smooth);
 	free(g->grid);
 	free(g);
 }
@@ -88,29 +92,6 @@ grow(void *bufp, size_t *have, size_t size)
 	*buf = p;
 	*have = size;
 	return 0;
-}
-
-/*
- * smooth - GRAY averaged over 2x2 pixels into OUT, at full size (the
- * last row and column repeat): scanner noise halves, and a module of 2
- * pixels stays 2 pixels (a 2x2 reduction would merge it with its
- * neighbours). On noisy low-contrast scans single flipped pixels split
- * the runs of a finder pattern; this is what keeps them whole.
- */
-static void
-smooth(const unsigned char *gray, unsigned w, unsigned h, size_t stride,
-    unsigned char *out)
-{
-	for (unsigned y = 0; y < h; y++) {
-		const unsigned char *a = gray + (size_t)y * stride;
-		const unsigned char *b = y + 1 < h ? a + stride : a;
-		unsigned char *o = out + (size_t)y * w;
-
-		for (unsigned x = 0; x + 1 < w; x++)
-			o[x] = (unsigned char)((a[x] + a[x + 1] + b[x] +
-			    b[x + 1] + 2) >> 2);
-		o[w - 1] = (unsigned char)((a[w - 1] + b[w - 1] + 1) >> 1);
-	}
 }
 
 /* block_means - the mean of every BLOCK x BLOCK block into g->mean */
@@ -213,12 +194,22 @@ ratio_ok(const int r[5])
 	return 70 * r[2] >= 18 * total && 70 * r[2] <= 44 * total;
 }
 
-/* dark - is pixel (X, Y) on the dark side of its block's threshold */
+/*
+ * dark - is pixel (X, Y), averaged with its right and lower neighbours,
+ * on the dark side of its block's threshold. The 2x2 average halves
+ * scanner noise (single flipped pixels split the runs of a finder
+ * pattern on noisy low-contrast scans) and keeps a module of 2 pixels
+ * 2 pixels wide, which a 2x2 reduction of the page would not.
+ */
 static inline int
 dark(const struct ctx *c, unsigned x, unsigned y)
 {
-	return c->gray[(size_t)y * c->stride + x] <
-	    c->thr[(size_t)(y / c->block) * c->bw + x / c->block];
+	const unsigned char *a = c->gray + (size_t)y * c->stride;
+	const unsigned char *b = y + 1 < c->h ? a + c->stride : a;
+	unsigned x1 = x + 1 < c->w ? x + 1 : x;
+
+	return (unsigned)(a[x] + a[x1] + b[x] + b[x1]) <
+	    4U * c->thr[(size_t)(y / c->block) * c->bw + x / c->block];
 }
 
 /*
@@ -314,19 +305,25 @@ static void
 scan_row(const struct ctx *c, unsigned y)
 {
 	const unsigned char *p = c->gray + (size_t)y * c->stride;
+	const unsigned char *q = y + 1 < c->h ? p + c->stride : p;
 	const unsigned char *t = c->thr + (size_t)(y / c->block) * c->bw;
 	int prev[4] = { 0, 0, 0, 0 }, nprev = 0, run = 0;
-	int color = p[0] < t[0];
-	unsigned x = 0;
+	int color = dark(c, 0, y);
+	unsigned x = 0, col = (unsigned)p[0] + q[0];
 
 	for (unsigned bx = 0; bx < c->bw; bx++) {
 		unsigned end = x + c->block;
-		unsigned char thr = t[bx];
+		unsigned thr4 = 4U * t[bx];
 
 		if (end > c->w)
 			end = c->w;
 		for (; x < end; x++) {
-			int d = p[x] < thr;
+			/* the 2x2 average of dark(), column sums carried */
+			unsigned next = x + 1 < c->w ?
+			    (unsigned)p[x + 1] + q[x + 1] : col;
+			int d = col + next < thr4;
+
+			col = next;
 
 			if (d == color) {
 				run++;
@@ -360,7 +357,7 @@ scan_row(const struct ctx *c, unsigned y)
  * l_shape - candidates A, B, C could be the three finder patterns of one
  * code: the same polarity, module sizes within 1.5x, two sides about
  * equal (squared lengths within 1.5x: a tilted scan bends them) of at
- * least 10 modules (version 1 has 14) and at most 180, and a right angle
+ * least 13 modules (version 1 has 14) and at most 180, and a right angle
  * between them (Pythagoras within 15%).
  */
 static int
@@ -390,7 +387,7 @@ l_shape(const struct qrgate_candidate *a, const struct qrgate_candidate *b,
 		for (int j = 0; j < 2 - i; j++)
 			if (d[j] > d[j + 1])
 				t = d[j], d[j] = d[j + 1], d[j + 1] = t;
-	if (d[0] < 100LL * mn * mn || d[1] > 32400LL * mx * mx ||
+	if (d[0] < 169LL * mn * mn || d[1] > 32400LL * mx * mx ||
 	    2 * d[1] > 3 * d[0])
 		return 0;
 	t = d[0] + d[1];
@@ -548,12 +545,8 @@ qrgate_scan(struct qrgate *g, const unsigned char *gray, unsigned w,
 	bh = (h + c.block - 1) / c.block;
 	cells = (size_t)c.bw * bh;
 	if (grow(&g->sums, &g->sums_size, c.bw * sizeof *g->sums) == -1 ||
-	    grow(&g->grid, &g->grid_size, 4 * cells) == -1 ||
-	    grow(&g->smooth, &g->smooth_size, (size_t)w * h) == -1)
+	    grow(&g->grid, &g->grid_size, 4 * cells) == -1)
 		return -1;
-	smooth(gray, w, h, stride, g->smooth);
-	c.gray = g->smooth;
-	c.stride = w;
 	g->mean = g->grid;
 	g->lo = g->grid + cells;
 	g->hi = g->grid + 2 * cells;
@@ -562,7 +555,8 @@ qrgate_scan(struct qrgate *g, const unsigned char *gray, unsigned w,
 	c.res = res;
 	block_means(g, &c, bh);
 	thresholds(g, c.bw, bh);
-	for (unsigned y = 0; y < h; y++)
+	/* every other row: a finder's centre is 3 modules, 6+ rows, tall */
+	for (unsigned y = 0; y < h; y += 2)
 		scan_row(&c, y);
 	qsort(res->c, (size_t)res->ncandidates, sizeof *res->c, by_hits);
 	for (int i = 0; i < res->ncandidates; i++)
