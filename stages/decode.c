@@ -26,6 +26,9 @@
  *
  *	--passes LIST sets the decoding strategy (default
  *	half,full,binhalf,bin,invhalf; see qrscan.c), for measurements.
+ *	Attachments other than verification reports (and --image files)
+ *	are gated: the passes run only where three finder patterns were
+ *	found (qrgate.c); --no-gate runs them on every image.
  *
  * FILES
  *	HOME/spool/<id>/files/		the dossier's scans
