@@ -305,6 +305,15 @@ cmd_run() {
 		fi
 	done
 
+	# The signed status list relying parties verify against offline
+	# (verify(1)): published after the chain, so that it names what this
+	# run revoked and extended; a failure leaves the last one in place.
+	if [ -x "$bindir/records" ] &&
+		! "$bindir/records" "${opts[@]}" publish; then
+		warn "${cfg[OUT]}/publish/status.xml: cannot publish the status list"
+		[ "$run_status" -ne 0 ] || run_status=75
+	fi
+
 	mapfile -d '' -t batches_after < <(list_batches)
 	batches=$((${#batches_after[@]} - ${#batches_before[@]}))
 	[ "$batches" -ge 0 ] || batches=0

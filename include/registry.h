@@ -194,6 +194,12 @@ int registry_each_report(struct registry *reg,
     int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx);
 int registry_each_waybill_range(struct registry *reg,
     int (*fn)(void *ctx, const struct reg_waybill_range *w), void *ctx);
+/* registry_each_revoked / _extended - the reports a status list names:
+ * every revoked one, every valid one an extension moved; by code */
+int registry_each_revoked(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx);
+int registry_each_extended(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx);
 
 /*
  * registry_link_credential - remember that DOSSIER_ID was checked against

@@ -10,6 +10,7 @@
  *	records [options] keygen
  *	records [options] waybills-left [COURIER]
  *	records [options] payload CODE
+ *	records [options] publish [FILE]
  *
  * DESCRIPTION
  *	The registry (HOME/records.db, or --records FILE) holds what
@@ -37,8 +38,15 @@
  *	the registry has it, signed with the current key (to reprint a
  *	report's code, and for tests).
  *
+ *	publish writes the signed status list (README.md, "The status
+ *	list"; verify(1)) to FILE, else OUT/publish/status.xml, through the
+ *	commit routine: every revoked code with its date and reason, every
+ *	extended code with its current expiry, the trusted public keys, and
+ *	the time of publication (--now), signed with the signing key.
+ *
  * FILES
- *	HOME/records.db, HOME/keys/signing.key, HOME/keys/trusted/
+ *	HOME/records.db, HOME/keys/signing.key, HOME/keys/trusted/,
+ *	OUT/publish/status.xml
  *
  * EXIT STATUS
  *	0 done; 1 show found nothing; 64 usage; 65 a bad or conflicting
@@ -64,6 +72,7 @@
 #include "payload.h"
 #include "registry.h"
 #include "report.h"
+#include "status.h"
 #include "timeutil.h"
 #include "xmlsafe.h"
 
@@ -87,6 +96,7 @@ usage(FILE *fp)
 	    "       records [options] keygen\n"
 	    "       records [options] waybills-left [COURIER]\n"
 	    "       records [options] payload CODE\n"
+	    "       records [options] publish [FILE]\n"
 	    "Import, export and query the registry of issued records.\n"
 	    "See records(1).\n\n%s", config_common_help());
 }
@@ -896,6 +906,54 @@ cmd_payload(const struct config *cfg, const char *code)
 	return 0;
 }
 
+/*
+ * cmd_publish - the signed status list to FILE, else OUT/publish/
+ * status.xml (group-readable like the rest of out/, SPEC §8)
+ */
+static int
+cmd_publish(const struct config *cfg, const char *file)
+{
+	struct registry *reg = open_registry(cfg);
+	struct status_list l;
+	struct signing_key key;
+	char dir[4096], path[4096];
+	int rc;
+
+	if (keys_load_signing(cfg->home, &key) == -1) {
+		registry_close(reg);
+		return exit_for_errno(errno);
+	}
+	if (status_build(reg, cfg->home, cfg->now, cfg->tz, &l) == -1) {
+		rc = registry_status(reg) ? registry_status(reg) :
+		    exit_for_errno(errno);
+		log_warnx("%s: cannot read what the status list needs",
+		    cfg->records);
+		registry_close(reg);
+		sodium_memzero(&key, sizeof key);
+		return rc;
+	}
+	registry_close(reg);
+	if (file == NULL) {
+		fs_path(dir, sizeof dir, "%s/publish", cfg->out);
+		fs_path(path, sizeof path, "%s/status.xml", dir);
+		if (fs_mkdirs(dir, 0750) == -1) {
+			log_warn("%s", dir);
+			status_free(&l);
+			sodium_memzero(&key, sizeof key);
+			return exit_for_errno(errno);
+		}
+		file = path;
+	}
+	rc = status_write(&l, &key, file, 0640);
+	sodium_memzero(&key, sizeof key);
+	status_free(&l);
+	if (rc == -1) {
+		log_warn("%s", file);
+		return exit_for_errno(errno);
+	}
+	return 0;
+}
+
 /* run - dispatch the subcommand; -1 for a usage error */
 static int
 run(const struct config *cfg, const struct options *o, char **args,
@@ -918,6 +976,8 @@ run(const struct config *cfg, const struct options *o, char **args,
 		return cmd_keygen(cfg);
 	if (strcmp(cmd, "payload") == 0 && nargs == 2)
 		return cmd_payload(cfg, args[1]);
+	if (strcmp(cmd, "publish") == 0 && nargs <= 2)
+		return cmd_publish(cfg, nargs == 2 ? args[1] : NULL);
 	if (strcmp(cmd, "waybills-left") == 0 && nargs <= 2)
 		return cmd_waybills_left(cfg, nargs == 2 ? args[1] : NULL);
 	return -1;

@@ -176,6 +176,8 @@ enum stmt {
 	S_EACH_CRED,
 	S_EACH_REPORT,
 	S_EACH_RANGE,
+	S_EACH_REVOKED,
+	S_EACH_EXTENDED,
 	S_COUNT
 };
 
@@ -266,6 +268,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_EACH_REPORT] = "SELECT " REPORT_COLUMNS "ORDER BY r.code",
 	[S_EACH_RANGE] = "SELECT courier, prefix, first, last, suffix, format "
 	    "FROM waybill_ranges ORDER BY courier, prefix, suffix, first_n",
+	[S_EACH_REVOKED] = "SELECT " REPORT_COLUMNS
+	    "WHERE r.status = 'revoked' ORDER BY r.code",
+	[S_EACH_EXTENDED] = "SELECT " REPORT_COLUMNS
+	    "WHERE r.status = 'valid' AND r.id IN "
+	    "(SELECT report_id FROM extensions) ORDER BY r.code",
 };
 
 struct registry {
@@ -1592,6 +1599,28 @@ registry_each_report(struct registry *reg,
 {
 	struct fnbox_report box = { fn };
 	sqlite3_stmt *st = stmt(reg, S_EACH_REPORT);
+
+	return st == NULL ? -1 : each_row(reg, st, row_report, &box, ctx);
+}
+
+/* registry_each_revoked - every revoked report, by code */
+int
+registry_each_revoked(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx)
+{
+	struct fnbox_report box = { fn };
+	sqlite3_stmt *st = stmt(reg, S_EACH_REVOKED);
+
+	return st == NULL ? -1 : each_row(reg, st, row_report, &box, ctx);
+}
+
+/* registry_each_extended - every valid report an extension moved, by code */
+int
+registry_each_extended(struct registry *reg,
+    int (*fn)(void *ctx, const struct reg_report_row *r), void *ctx)
+{
+	struct fnbox_report box = { fn };
+	sqlite3_stmt *st = stmt(reg, S_EACH_EXTENDED);
 
 	return st == NULL ? -1 : each_row(reg, st, row_report, &box, ctx);
 }

@@ -61,9 +61,16 @@ check "the stages run again by hand change no file" \
 	diff -u "$TEST_TMP/first.files" "$TEST_TMP/third.files"
 check "... and no registry row" diff -u "$TEST_TMP/first.dump" "$TEST_TMP/third.dump"
 
-# A later day: nothing in the inbox, nothing in the spool, nothing changes.
+# A later day: nothing in the inbox, nothing in the spool, nothing changes
+# but the status list's time.
 NOW=2026-12-01T09:00:00+08:00 run_pipeline later --incomplete-after 1000
 expect_eq "a run days later exits 0" "$STATUS" 0
 snapshot later
-check "... and changes nothing either" diff -u "$TEST_TMP/first.files" "$TEST_TMP/later.files"
+# but the status list, which is published anew with the run's time so
+# that a relying party can tell a stale one (verify --max-age)
+check "... and changes nothing but the status list's publication" \
+	diff -u <(grep -v ' ./out/publish/status.xml$' "$TEST_TMP/first.files") \
+	<(grep -v ' ./out/publish/status.xml$' "$TEST_TMP/later.files")
+check "... whose publication time is the later run's" \
+	grep -q 'published="2026-12-01T09:00:00+08:00"' "$H/out/publish/status.xml"
 finish
