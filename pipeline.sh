@@ -11,6 +11,7 @@ CREDPIPE_PREFIX=/usr/local
 #	credpipe status [options]
 #	credpipe init --home H [--group G]
 #	credpipe records SUBCOMMAND [ARG...]
+#	credpipe verify [--key FILE] [--status FILE] FILE...
 #	credpipe demo
 #	credpipe --help | --version
 #
@@ -79,6 +80,7 @@ usage: credpipe run      [options]   one batch run (what cron calls)
        credpipe status   [options]   what waits where, oldest first
        credpipe init --home H [--group G]   make a new HOME
        credpipe records  SUBCOMMAND  import/export/query the registry
+       credpipe verify   FILE...     is this report genuine and still valid? (offline)
        credpipe demo                 the whole pipeline on samples/
        credpipe --help | --version
 
@@ -171,7 +173,8 @@ parse_args() {
 		*)
 			if [ -z "$command" ]; then
 				command=$1
-				if [ "$command" = records ]; then
+				if [ "$command" = records ] ||
+					[ "$command" = verify ]; then
 					shift
 					operands+=("$@")
 					return
@@ -402,11 +405,18 @@ cmd_drop() {
 	return 0
 }
 
-# --- records, demo ----------------------------------------------------------
+# --- records, verify, demo --------------------------------------------------
 
 cmd_records() {
 	[ -x "$bindir/records" ] || die 70 "$bindir/records: not built"
 	exec "$bindir/records" "${opts[@]}" "${operands[@]}"
+}
+
+# cmd_verify - is this report genuine and still valid? (verify(1)); it
+# takes its own options (--key, --status, --max-age, --registry)
+cmd_verify() {
+	[ -x "$bindir/verify" ] || die 70 "$bindir/verify: not built"
+	exec "$bindir/verify" "${opts[@]}" "${operands[@]}"
 }
 
 # demo_round_trip HOME SAMPLES - the online report the demo just issued to
@@ -508,6 +518,9 @@ status)
 	;;
 records)
 	cmd_records
+	;;
+verify)
+	cmd_verify
 	;;
 demo)
 	cmd_demo

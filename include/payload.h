@@ -49,6 +49,8 @@ struct payload {
 int keys_load_signing(const char *home, struct signing_key *key);
 /* keys_generate - a new signing key (records keygen); replaces none */
 int keys_generate(const char *home, struct signing_key *key);
+/* keys_add_public - also trust the key in PATH (64 hex digits); 0/-1 */
+int keys_add_public(const char *path, struct trusted_keys *keys);
 /* keys_load_trusted - every HOME/keys/trusted/<id>.pub */
 int keys_load_trusted(const char *home, struct trusted_keys *keys);
 

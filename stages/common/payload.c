@@ -236,6 +236,36 @@ keep_pub(const char *dir, const char *name, void *ctx)
 	return name[0] != '.' && len >= 5 && strcmp(name + len - 4, ".pub") == 0;
 }
 
+/*
+ * keys_add_public - trust the public key in PATH (64 hex digits, as in
+ * HOME/keys/trusted/<id>.pub): verify --key. 0, or -1 with errno (EINVAL
+ * for a file that is not a key, ENOSPC when KEYS is full).
+ */
+int
+keys_add_public(const char *path, struct trusted_keys *keys)
+{
+	unsigned char pk[32];
+	char *buf;
+	size_t len;
+
+	if (fs_read_file(path, 4096, &buf, &len) == -1)
+		return -1;
+	if (hex_decode32(buf, len, pk) == -1) {
+		free(buf);
+		errno = EINVAL;
+		return -1;
+	}
+	free(buf);
+	if (keys->n == TRUSTED_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(keys->public_key[keys->n], pk, 32);
+	key_id_of(pk, keys->key_id[keys->n]);
+	keys->n++;
+	return 0;
+}
+
 /* keys_load_trusted - every HOME/keys/trusted/<id>.pub */
 int
 keys_load_trusted(const char *home, struct trusted_keys *keys)
