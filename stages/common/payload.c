@@ -4,11 +4,18 @@
  *   {verify-url}?c={CODE}&e={YYYYMMDD|0}&n={certno}&h={holder}&k={keyid}&s={sig}
  *
  * The parser is strict on purpose: a payload that is not exactly what
- * payload_build writes (the six parameters in that order, each once, only
- * unreserved characters and %XX escapes, UTF-8 values, a well-formed code
- * and date, a 64-byte signature in canonical base64url) is refused before
- * any key is looked at, so that a doctored report can never be read in a
- * way the signer did not mean.
+ * payload_build writes (the six parameters in that order, each once, in
+ * the one canonical percent-encoding of SPEC §6, UTF-8 values, a
+ * well-formed code and date, a 64-byte signature in canonical base64url)
+ * is refused before any key is looked at, so that a doctored report can
+ * never be read in a way the signer did not mean.
+ *
+ * Canonical means one text per value: unreserved characters as they are,
+ * every other byte as %XX with upper-case hex. The signature covers the
+ * decoded values, so a second spelling is no forgery; but a verifier that
+ * accepts "%5A" for "Z" or "%e5" for "%E5" accepts payloads payload_build
+ * never wrote, which a checker comparing texts (or a future parser) would
+ * read differently. One spelling leaves nothing to interpret.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -412,10 +419,23 @@ payload_build(const struct signing_key *key, const char *verify_url,
 	return 0;
 }
 
+/* upper_hex_digit - 0..15 for 0-9 A-F, -1 otherwise (no lower case) */
+static int
+upper_hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /*
  * decode_value - percent-decode [S, S+LEN) into OUT (SIZE bytes with the
- * NUL): only unreserved characters and %XX are allowed, the result must be
- * UTF-8 without control characters. 0 or -1.
+ * NUL): only the canonical form is allowed (unreserved characters as they
+ * are, every other byte as %XX in upper-case hex, never an escaped
+ * unreserved character); the result must be UTF-8 without control
+ * characters. 0 or -1.
  */
 static int
 decode_value(const unsigned char *s, size_t len, char *out, size_t size)
@@ -429,11 +449,13 @@ decode_value(const unsigned char *s, size_t len, char *out, size_t size)
 			int hi, lo;
 			if (i + 2 >= len)
 				return -1;
-			hi = hex_digit(s[i + 1]);
-			lo = hex_digit(s[i + 2]);
+			hi = upper_hex_digit(s[i + 1]);
+			lo = upper_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (unsigned char)(hi << 4 | lo);
+			if (is_unreserved(c))
+				return -1;
 			i += 2;
 		} else if (!is_unreserved(c)) {
 			return -1;

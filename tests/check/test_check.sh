@@ -128,6 +128,11 @@ mkdir -p "$SAMEKEY/keys" && cp -r "$H/keys/." "$SAMEKEY/keys/"
 GOOD=$(payload 7KQ2M9X4T1HC8D5R)
 # one character of the signed holder name changed: 张伟 -> 张份 (%BC%9F -> %BB%BD)
 TAMPERED=${GOOD/\%E4\%BC\%9F/\%E4\%BB\%BD}
+# the same signed values in a form SPEC §6 does not allow (well-formed means
+# canonical): lower-case hex, an escaped unreserved character, raw bytes
+LOWERHEX=${GOOD/\%E5\%BC\%A0\%E4\%BC\%9F/\%e5\%bc\%a0\%e4\%bc\%9f}
+ESCAPED=${GOOD/c=7KQ2/c=\%37KQ2}
+RAWBYTES=${GOOD/\%E5\%BC\%A0\%E4\%BC\%9F/张伟}
 
 # --- the cases: ID | expected reasons | expected outcome ------------------------
 CASES=(
@@ -146,6 +151,9 @@ CASES=(
 	"QRUNKNOWN|qr-unknown|not-verified"
 	"QRBADSIG|qr-bad-signature|not-verified"
 	"QRUNTRUSTED|qr-bad-signature|not-verified"
+	"QRLOWERHEX|qr-bad-signature|not-verified"
+	"QRESCAPED|qr-bad-signature|not-verified"
+	"QRRAWBYTES|qr-bad-signature|not-verified"
 	"QREXPIRED|qr-expired|not-verified"
 	"QRREVOKED|qr-revoked|not-verified"
 	"QRMISMATCH|qr-mismatch|not-verified"
@@ -175,6 +183,9 @@ report_check QRFOREIGN zhang "https://example.org/some/other/code"
 report_check QRUNKNOWN zhang "$("$BIN/records" --home "$SAMEKEY" payload NKN0000000000001)"
 report_check QRBADSIG zhang "$TAMPERED"
 report_check QRUNTRUSTED zhang "$("$BIN/records" --home "$OTHER" payload 7KQ2M9X4T1HC8D5R)"
+report_check QRLOWERHEX zhang "$LOWERHEX"
+report_check QRESCAPED zhang "$ESCAPED"
+report_check QRRAWBYTES zhang "$RAWBYTES"
 report_check QREXPIRED zhang "$(payload EXP0000000000001)"
 report_check QRREVOKED zhang "$(payload REV0000000000001)"
 report_check QRMISMATCH zhang "$(payload WFA0000000000001)"
@@ -224,7 +235,8 @@ expect_eq "VEXTENSION: new expiry = max(today, 2026-12-20) + 90 days" \
 expect_eq "VEXTENSION: the same code is kept" \
 	"$(grep -o 'code="7KQ2M9X4T1HC8D5R"' "$H/spool/VEXTENSION/check.xml" | head -n 1)" 'code="7KQ2M9X4T1HC8D5R"'
 for pair in VREPORTCHECK:valid QRUNREADABLE:unreadable QRFOREIGN:foreign QRUNKNOWN:unknown \
-	QRBADSIG:bad-signature QRUNTRUSTED:bad-signature QREXPIRED:expired QRREVOKED:revoked \
+	QRBADSIG:bad-signature QRUNTRUSTED:bad-signature QRLOWERHEX:bad-signature \
+	QRESCAPED:bad-signature QRRAWBYTES:bad-signature QREXPIRED:expired QRREVOKED:revoked \
 	QRMISMATCH:mismatch; do
 	id=${pair%%:*}
 	expect_eq "$id: <qr> status ${pair#*:}" \

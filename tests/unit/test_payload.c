@@ -1,6 +1,7 @@
 /*
  * test_payload.c - signing keys and the QR payload of reports (SPEC §6).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -170,6 +171,103 @@ test_strict(const struct signing_key *key, const struct trusted_keys *keys)
 	    &p) == PAYLOAD_BAD_SIGNATURE, "a NUL byte inside");
 }
 
+/* replace_first - TEXT with the first FROM replaced by TO, into OUT */
+static int
+replace_first(const char *text, const char *from, const char *to, char *out,
+    size_t size)
+{
+	const char *at = strstr(text, from);
+	int n;
+
+	if (at == NULL)
+		return -1;
+	n = snprintf(out, size, "%.*s%s%s", (int)(at - text), text, to,
+	    at + strlen(from));
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* query_canonical - every value of URL's query in SPEC §6's one form */
+static int
+query_canonical(const char *url)
+{
+	static const char upper[] = "0123456789ABCDEF";
+	const char *p = strchr(url, '?');
+
+	if (p == NULL)
+		return 0;
+	for (p++; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '&' || c == '=')
+			continue;       /* the separators payload_build writes */
+		if (c == '%') {
+			const char *hi = strchr(upper, p[1]);
+			const char *lo = strchr(upper, p[2]);
+			unsigned char byte;
+
+			if (p[1] == '\0' || p[2] == '\0' || hi == NULL ||
+			    lo == NULL)
+				return 0;
+			byte = (unsigned char)((hi - upper) << 4 | (lo - upper));
+			if (isalnum(byte) || strchr("-._~", byte) != NULL)
+				return 0;       /* an unreserved one escaped */
+			p += 2;
+		} else if (!isalnum(c) && strchr("-._~", c) == NULL) {
+			return 0;               /* a byte left unescaped */
+		}
+	}
+	return 1;
+}
+
+/*
+ * test_canonical - SPEC §6: well-formed means the canonical encoding.
+ * Each variant decodes to the very values that were signed, so only the
+ * form check can refuse it.
+ */
+static void
+test_canonical(const struct signing_key *key, const struct trusted_keys *keys)
+{
+	char url[2048], bad[2048], every[256];
+	struct payload p;
+	size_t n = 0;
+
+	CHECK(payload_build(key, URL, "7KQ2M9X4T1HC8D5R", "20261230",
+	    "QH1999-0456", "张伟 O'Neil", url, sizeof url) == 0 &&
+	    check_text(keys, url, &p) == PAYLOAD_VALID,
+	    "the canonical payload verifies");
+	static const struct { const char *from, *to, *name; } cases[] = {
+		{ "%E5%BC%A0", "%e5%bc%a0", "lower-case hex escapes" },
+		{ "%E5%BC%A0", "%e5%BC%A0", "one lower-case hex escape" },
+		{ "%E5%BC%A0", "%E5%Bc%A0", "mixed-case hex escape" },
+		{ "%27", "'", "an unescaped reserved character (')" },
+		{ "%20", " ", "an unescaped space" },
+		{ "%E5%BC%A0", "张", "unescaped UTF-8 bytes" },
+		{ "c=7KQ2", "c=%37KQ2", "an escaped digit (%37)" },
+		{ "Neil", "N%65il", "an escaped letter (%65)" },
+		{ "QH1999-0456", "QH1999%2D0456", "an escaped hyphen (%2D)" },
+		{ "e=20261230", "e=2026%3130", "an escaped digit in the expiry" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK(replace_first(url, cases[i].from, cases[i].to, bad,
+		    sizeof bad) == 0 && check_text(keys, bad, &p) ==
+		    PAYLOAD_BAD_SIGNATURE, "not canonical: %s is bad-signature",
+		    cases[i].name);
+	}
+
+	/* the encoder writes exactly the canonical form for every byte */
+	for (int c = 0x20; c < 0x7F; c++)
+		every[n++] = (char)c;
+	memcpy(every + n, "张伟é", strlen("张伟é") + 1);
+	CHECK(payload_build(key, URL, "7KQ2M9X4T1HC8D5R", "0", "QH/1999 #4",
+	    every, url, sizeof url) == 0 && query_canonical(url),
+	    "payload_build escapes every printable ASCII byte canonically");
+	CHECK(check_text(keys, url, &p) == PAYLOAD_VALID &&
+	    strcmp(p.holder_name, every) == 0, "and that payload verifies");
+	CHECK(!query_canonical(URL "?c=%e5") && !query_canonical(URL "?c=%41")
+	    && !query_canonical(URL "?c='") && query_canonical(URL "?c=%E5"),
+	    "the canonical-form test itself tells the forms apart");
+}
+
 /* test_rotation - keygen: old payloads stay valid; untrusted keys fail */
 static void
 test_rotation(struct signing_key *old, struct trusted_keys *keys)
@@ -215,6 +313,7 @@ main(void)
 	test_build(&key, &keys);
 	test_tamper(&key, &keys);
 	test_strict(&key, &keys);
+	test_canonical(&key, &keys);
 	test_rotation(&key, &keys);
 	fs_remove_tree(home);
 	return unit_done();
