@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
+/* the largest dossier.xml (and stage file) a stage parses */
 #define XML_MAX_BYTES (1024 * 1024)
 
 enum xml_status {
@@ -38,8 +39,12 @@ void xml_lock_down(void);
 /* xml_cleanup - xmlCleanupParser, once, at exit */
 void xml_cleanup(void);
 
-/* xml_parse_memory - parse BUF untrusted; *doc set on XML_OK */
-enum xml_status xml_parse_memory(const char *buf, size_t len,
+/*
+ * xml_parse_memory - parse BUF untrusted; *doc set on XML_OK. MAX is the
+ * caller's size limit (XML_MAX_BYTES for a dossier, more for an import
+ * file): a longer BUF is XML_UNSAFE with the limit named.
+ */
+enum xml_status xml_parse_memory(const char *buf, size_t len, size_t max,
     const char *name, xmlDocPtr *doc, struct xml_error *err);
 /* xml_parse_file - read PATH (regular file, no link, <= MAX) and parse */
 enum xml_status xml_parse_file(const char *path, size_t max,

@@ -504,7 +504,8 @@ examine(const struct ingest *in, const char *name, struct folder *f)
 		log_warn("inbox: \"%s\": dossier.xml", f->shown);
 		return -1;
 	}
-	if (xml_parse_memory(buf, len, "dossier.xml", &doc, &err) != XML_OK) {
+	if (xml_parse_memory(buf, len, XML_MAX_BYTES, "dossier.xml", &doc,
+	    &err) != XML_OK) {
 		/* unparsable: it names no attachments; validate rejects it */
 		free(buf);
 		close(fd);

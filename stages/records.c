@@ -20,7 +20,9 @@
  *	import validates each FILE against schemas/records.xsd (loaded with
  *	the secure XML loader: no DOCTYPE, no entities, nothing external) and
  *	imports it in one transaction: all of it or nothing. Importing the
- *	same file twice changes nothing. A record that differs from the
+ *	same file twice changes nothing. A file may hold up to 64 MiB (the
+ *	import limit; some 190,000 credentials); a larger one is refused
+ *	with the limit named and is imported as several files. A record that differs from the
  *	stored one of the same key is a conflict: both versions are printed
  *	(id-numbers masked) and the file is not imported.
  *
@@ -77,7 +79,16 @@
 #include "xmlsafe.h"
 
 #define RECORDS_NS "urn:credpipe:records:1"
-#define IMPORT_MAX_BYTES (512L * 1024 * 1024)
+/*
+ * The import limit. An import file holds a whole institution's records
+ * (6,000 credentials are about 2 MB), far more than a dossier's 1 MiB; but
+ * it is parsed into one tree in memory (libxml2 needs several times the
+ * file's size), so it is bounded too: 64 MiB is some 190,000 credentials
+ * in one transaction. A larger registry comes as several files; import
+ * takes them one after the other, each all or nothing.
+ */
+#define IMPORT_MAX_MIB 64
+#define IMPORT_MAX_BYTES ((size_t)IMPORT_MAX_MIB * 1024 * 1024)
 #define OPT_REASON 256
 
 struct options {
@@ -430,10 +441,19 @@ import_file(struct registry *reg, xmlSchemaValidCtxtPtr vctxt,
 	struct import im = { reg, file, 0, 0, 0, 0 };
 	struct xml_error err;
 	enum xml_status xs;
+	struct stat st;
 	xmlDocPtr doc;
 	int rc;
 
 	memset(&err, 0, sizeof err);
+	/* named here for the operator; xml_parse_file enforces it again */
+	if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size > IMPORT_MAX_BYTES) {
+		log_warnx("%s: %lld bytes: larger than the import limit of "
+		    "%d MiB (%zu bytes); split it into several files", file,
+		    (long long)st.st_size, IMPORT_MAX_MIB, IMPORT_MAX_BYTES);
+		return EX_DATAERR;
+	}
 	xs = xml_parse_file(file, IMPORT_MAX_BYTES, &doc, &err);
 	if (xs == XML_IO) {
 		log_warn("%s", file);

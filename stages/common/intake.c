@@ -320,7 +320,8 @@ read_named(struct intake_walk *w, int to)
 
 	if (fs_read_at(to, "dossier.xml", w->lim->xml_max, &buf, &len) == -1)
 		return;
-	if (xml_parse_memory(buf, len, "dossier.xml", &doc, &err) == XML_OK) {
+	if (xml_parse_memory(buf, len, w->lim->xml_max, "dossier.xml", &doc,
+	    &err) == XML_OK) {
 		collect_named(xmlDocGetRootElement(doc), w);
 		xmlFreeDoc(doc);
 	}

@@ -160,9 +160,14 @@ has_xinclude(xmlNodePtr node)
 	return 0;
 }
 
-/* xml_parse_memory - parse BUF untrusted */
+/*
+ * xml_parse_memory - parse BUF untrusted, at most MAX bytes. The limit
+ * is the caller's: each kind of file has its own (a dossier 1 MiB, an
+ * import file of a whole institution far more), and one fixed limit
+ * here would silently be the wrong one for all but one of them.
+ */
 enum xml_status
-xml_parse_memory(const char *buf, size_t len, const char *name,
+xml_parse_memory(const char *buf, size_t len, size_t max, const char *name,
     xmlDocPtr *out, struct xml_error *err)
 {
 	struct parse_state st = { .err = err };
@@ -171,9 +176,9 @@ xml_parse_memory(const char *buf, size_t len, const char *name,
 
 	*out = NULL;
 	memset(err, 0, sizeof *err);
-	if (len > XML_MAX_BYTES) {
+	if (len > max) {
 		snprintf(err->message, sizeof err->message,
-		    "larger than %d bytes", XML_MAX_BYTES);
+		    "larger than the limit of %zu bytes", max);
 		return XML_UNSAFE;
 	}
 	if (len > INT_MAX)
@@ -227,6 +232,7 @@ xml_parse_file(const char *path, size_t max, xmlDocPtr *doc,
     struct xml_error *err)
 {
 	enum xml_status st;
+	const char *base;
 	char *buf;
 	size_t len;
 
@@ -244,7 +250,7 @@ xml_parse_file(const char *path, size_t max, xmlDocPtr *doc,
 			return XML_UNSAFE;
 		case EFBIG:
 			snprintf(err->message, sizeof err->message,
-			    "larger than %zu bytes", max);
+			    "larger than the limit of %zu bytes", max);
 			return XML_UNSAFE;
 		default:
 			snprintf(err->message, sizeof err->message, "%s",
@@ -252,7 +258,8 @@ xml_parse_file(const char *path, size_t max, xmlDocPtr *doc,
 			return XML_IO;
 		}
 	}
-	st = xml_parse_memory(buf, len, "dossier.xml", doc, err);
+	base = strrchr(path, '/');
+	st = xml_parse_memory(buf, len, max, base ? base + 1 : path, doc, err);
 	free(buf);
 	return st;
 }

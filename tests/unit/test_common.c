@@ -379,7 +379,7 @@ test_xml(void)
 
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
 		enum xml_status st = xml_parse_memory(t[i].doc, strlen(t[i].doc),
-		    "t", &doc, &err);
+		    XML_MAX_BYTES, "t", &doc, &err);
 		CHECK(st == t[i].want, "xml %s: status %d (want %d) %s",
 		    t[i].name, st, t[i].want, err.message);
 		xmlFreeDoc(doc);
