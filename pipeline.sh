@@ -16,9 +16,11 @@ CREDPIPE_PREFIX=/usr/local
 #	credpipe --help | --version
 #
 # DESCRIPTION
-#	run chains the stage programs that exist, as SPEC §8 describes:
+#	run chains the stage programs as SPEC §8 describes:
 #	ingest | validate | decode | check | typeset | manifest, holding
 #	HOME/lock (flock) for the whole run; a second run exits 75 at once.
+#	A stage program that is missing is an installation bug (70, named),
+#	never skipped: a chain without it would leave dossiers undecided.
 #	Every option is passed on to every stage; the options are resolved
 #	once by `control --print-config` so that the script and the programs
 #	agree on precedence (command line > CREDPIPE_* > config file) and
@@ -30,7 +32,10 @@ CREDPIPE_PREFIX=/usr/local
 #
 # EXIT STATUS
 #	0 the run completed; 75 another run holds the lock, or a stage left
-#	work for the next run; 64 usage; 78 configuration; 70 internal error.
+#	work for the next run (disk full, registry busy or read-only); 64
+#	usage; 78 configuration; 70 internal error: a stage failed otherwise
+#	(whatever another stage said: a bug wins over "try again later"), or
+#	a stage program is missing.
 #
 # SEE ALSO
 #	ingest(1), validate(1), decode(1), check(1), typeset(1), manifest(1),
@@ -245,8 +250,40 @@ show_progress() {
 	done
 }
 
+# run_status_of STATUS... - the run's status from the stages' statuses:
+# 0 when all are 0; 70 when any failed other than with 75 (a bug must
+# never hide behind another stage's "try again later", or a cron monitor
+# would retry a crash forever); else 75.
+run_status_of() {
+	local status result=0
+	for status in "$@"; do
+		case $status in
+		0) ;;
+		75) [ "$result" -eq 70 ] || result=75 ;;
+		*) result=70 ;;
+		esac
+	done
+	printf '%s' "$result"
+}
+
 cmd_run() {
-	local home=${cfg[HOME]} ids_file stage_times_file started i status n
+	local home=${cfg[HOME]} ids_file stage_times_file started i stage n
+	local missing=()
+
+	# Every stage, or none: a chain that silently left one out would
+	# exit 0 while the dossiers it owes (a notice, a report) never come.
+	chain=()
+	for stage in "${STAGES[@]}"; do
+		if [ -f "$bindir/$stage" ] && [ -x "$bindir/$stage" ]; then
+			chain+=("$stage")
+		else
+			missing+=("$bindir/$stage")
+		fi
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		die 70 "stage program missing or not executable: ${missing[*]}" \
+			"(a broken installation; run make, or make install); nothing was run"
+	fi
 	exec 9>>"$home/lock" || die 75 "$home/lock: cannot open"
 	if ! flock -n 9; then
 		die 75 "another run holds $home/lock; try again later"
@@ -260,10 +297,6 @@ cmd_run() {
 	done
 	run_id=${cfg[NOW_STAMP]}-$n
 
-	chain=()
-	for stage in "${STAGES[@]}"; do
-		[ -x "$bindir/$stage" ] && chain+=("$stage")
-	done
 	# The ids the last stage emits, kept in HOME (not /tmp) so that a run
 	# killed before its trap ran leaves nothing behind: under the lock, no
 	# other run's file can be live, so older ones are removed here.
@@ -299,14 +332,7 @@ cmd_run() {
 		printf '\r\033[K' >&2
 	fi
 
-	run_status=0
-	for status in "${stage_status[@]}"; do
-		if [ "$status" -eq 75 ]; then
-			run_status=75
-		elif [ "$status" -ne 0 ] && [ "$run_status" -ne 75 ]; then
-			run_status=70
-		fi
-	done
+	run_status=$(run_status_of "${stage_status[@]}")
 
 	# The signed status list relying parties verify against offline
 	# (verify(1)): published after the chain, so that it names what this

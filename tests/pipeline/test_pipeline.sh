@@ -14,16 +14,27 @@ credpipe() {
 	OUT=$(cat "$TEST_TMP/out")
 }
 
-# a bin directory of our own: the real ingest plus fake later stages
+# a bin directory of our own: the real ingest plus fake later stages that
+# pass every id on
 fake_bin() {
+	local stage
 	FAKE=$TEST_TMP/fakebin.$1
 	mkdir -p "$FAKE"
 	ln -sf "$BIN/ingest" "$FAKE/ingest"
 	ln -sf "$BIN/control" "$FAKE/control"
+	for stage in validate decode check typeset manifest; do
+		fake_stage "$stage" cat
+	done
+}
+# fake_stage STAGE BODY - FAKE/STAGE is a shell script running BODY
+fake_stage() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$FAKE/$1"
+	chmod +x "$FAKE/$1"
 }
 
-# Most checks run the chain with ingest alone, so that they hold whichever
-# later stages are built; the end-to-end section below uses the real ones.
+# Most checks run the chain with the real ingest alone and stages that pass
+# ids on, so that they hold whichever later stages are built; the
+# end-to-end section below uses the real ones.
 REAL_BIN=$BIN
 fake_bin plain
 export CREDPIPE_BIN=$FAKE
@@ -140,27 +151,55 @@ check "--verbose names each dossier" grep -q '^A20261128000001 pending' "$TEST_T
 
 # --- the chain: stages are picked up as they appear; exit codes ---------------------
 # (table: fake validate's behaviour, the run's expected status)
-while IFS='|' read -r body want what; do
-	fake_bin "$want"
-	printf '#!/bin/sh\n%s\n' "$body" >"$FAKE/validate"
-	chmod +x "$FAKE/validate"
+# (table: fake validate's and decode's behaviour, the run's expected status)
+n=0
+while IFS='|' read -r validate decode want what; do
+	n=$((n + 1))
+	fake_bin "status$n"
+	fake_stage validate "$validate"
+	fake_stage decode "$decode"
 	CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
 	expect_eq "$what: run exits $want" "$STATUS" "$want"
 done <<'EOT'
-cat|0|a stage that passes every id on
-cat; exit 75|75|a stage that exits 75
-cat; exit 1|70|a stage that fails
-cat >/dev/null; exit 65|70|a stage that exits 65
+cat|cat|0|stages that pass every id on
+cat; exit 75|cat|75|a stage that exits 75
+cat; exit 1|cat|70|a stage that fails
+cat >/dev/null; exit 65|cat|70|a stage that exits 65
+cat; exit 70|cat; exit 75|70|a stage exits 70, a later one 75
+cat; exit 75|cat; exit 70|70|a stage exits 75, a later one 70
+cat; exit 75|cat; kill -SEGV $$|70|a stage exits 75, a later one crashes
+cat; exit 75|cat; exit 75|75|two stages exit 75
 EOT
+check "the summary names each stage's status" \
+	grep -q 'status: 75 (stages: ingest=0 validate=75 decode=75 check=0' "$TEST_TMP/out"
 fake_bin chain
 for stage in validate decode check typeset manifest; do
-	printf '#!/bin/sh\necho %s >>"%s/order"\ncat\n' "$stage" "$TEST_TMP" >"$FAKE/$stage"
-	chmod +x "$FAKE/$stage"
+	fake_stage "$stage" "echo $stage >>\"$TEST_TMP/order\"; cat"
 done
 rm -f "$TEST_TMP/order"
 CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
-expect_eq "every stage present is chained" "$(sort "$TEST_TMP/order" | tr '\n' ' ')" \
+expect_eq "every stage is chained" "$(sort "$TEST_TMP/order" | tr '\n' ' ')" \
 	"check decode manifest typeset validate "
+
+# --- a missing stage program: 70 with its name, nothing run ---------------------
+new_home
+mkdir -p "$H/inbox/waiting"
+echo '<dossier xmlns="urn:credpipe:dossier:1" id="A20261128000021"/>' >"$H/inbox/waiting/dossier.xml"
+: >"$H/inbox/waiting/READY"
+for gone in decode manifest; do
+	fake_bin "missing-$gone"
+	rm -f "$FAKE/$gone"
+	CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
+	expect_eq "without $gone the run exits 70" "$STATUS" 70
+	check "the message names $gone" grep -q "$FAKE/$gone" "$TEST_TMP/err"
+done
+fake_bin not-executable
+chmod -x "$FAKE/typeset"
+CREDPIPE_BIN=$FAKE credpipe run --home "$H" --now "$NOW"
+expect_eq "a stage program that is not executable: the run exits 70" "$STATUS" 70
+check "the message names it" grep -q "$FAKE/typeset" "$TEST_TMP/err"
+check "nothing was claimed by a run that could not run every stage" \
+	test -f "$H/inbox/waiting/dossier.xml"
 
 # --- status -------------------------------------------------------------------------
 new_home
