@@ -32,16 +32,22 @@ void log_warnx(const char *fmt, ...) CP_PRINTF(1, 2);
 void log_info(const char *fmt, ...) CP_PRINTF(1, 2);
 /* fatal - log_warn, then exit with exit_for_errno(errno) */
 void fatal(const char *fmt, ...) CP_PRINTF(1, 2) CP_NORETURN;
+/* fatal_stdout - stdout cannot be written: name it, exit_for_errno */
+void fatal_stdout(void) CP_NORETURN;
 /* fatalx - log_warnx, then exit with the given sysexits status */
 void fatalx(int status, const char *fmt, ...) CP_PRINTF(2, 3) CP_NORETURN;
 
 /*
  * exit_for_errno - the one "retry or reject" decision: a failure caused by
- * the machine's state (disk full, out of memory, too many files, I/O
- * error, busy) is EX_TEMPFAIL, so the next run retries; anything else is
- * EX_SOFTWARE (a bug or an impossible state).
+ * the machine's state (disk full, quota, read-only file system, no write
+ * permission, out of memory, too many files, I/O error, busy) is
+ * EX_TEMPFAIL, so the next run retries; anything else is EX_SOFTWARE (a
+ * bug or an impossible state). registry_exit_for is its counterpart for
+ * SQLite results.
  */
 int exit_for_errno(int err);
+/* exit_status_combine - CURRENT then NEXT: 70 wins, else the first failure */
+int exit_status_combine(int current, int next);
 /* errno_is_transient - true when exit_for_errno(err) is EX_TEMPFAIL */
 int errno_is_transient(int err);
 

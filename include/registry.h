@@ -51,6 +51,14 @@ struct reg_report {
 struct registry *registry_open(const char *path, int *status);
 /* registry_close - finalize statements, close */
 void registry_close(struct registry *reg);
+/*
+ * registry_exit_for - the one "retry or reject" decision for the
+ * registry (exit_for_errno's counterpart): SQLite result RC whose system
+ * call failed with SYSTEM_ERRNO (0 if none) to a sysexits status: busy,
+ * locked, full, read-only, I/O error, or a file that cannot be opened
+ * because of the disk (full, read-only, no access) is EX_TEMPFAIL.
+ */
+int registry_exit_for(int rc, int system_errno);
 /* registry_status - sysexits status of the last failure */
 int registry_status(const struct registry *reg);
 /* registry_begin / registry_commit / registry_rollback - transactions

@@ -741,12 +741,11 @@ write_batch(struct pool *pool, struct item *items, size_t n)
 		registry_rollback(reg);
 		log_warnx("decisions of %zu dossier(s) not recorded: the next "
 		    "run records them", n);
-		if (pool->status != EX_TEMPFAIL)
-			pool->status = st;
+		pool->status = exit_status_combine(pool->status, st);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (items[i].status != 0 && pool->status != EX_TEMPFAIL)
-			pool->status = items[i].status;
+		pool->status = exit_status_combine(pool->status,
+		    items[i].status);
 		stage_emit(items[i].id);
 	}
 }

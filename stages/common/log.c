@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -104,6 +105,35 @@ fatal(const char *fmt, ...)
 	exit(exit_for_errno(err));
 }
 
+/*
+ * fatal_stdout - stdout (the ids for the next stage) cannot be written:
+ * say what it is and exit with exit_for_errno. Under pipeline.sh the last
+ * stage's stdout is a file in HOME/spool, so a full disk shows up here
+ * too; a pipe whose reader stopped (EPIPE: SIGPIPE is ignored, see
+ * program_start) means the next stage ended first, and its own status
+ * says why. Either way the spool keeps every dossier's state and the
+ * next run passes the ids on: nothing is lost.
+ */
+void
+fatal_stdout(void)
+{
+	int err = errno;
+	char target[1024];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/fd/1", target, sizeof target - 1)) > 0)
+		target[n] = '\0';
+	else
+		snprintf(target, sizeof target, "unknown");
+	if (err == EPIPE)
+		log_warnx("stdout: the next stage stopped reading; the ids "
+		    "it did not get go on in the next run");
+	else
+		log_warnx("stdout (%s): cannot pass the ids on: %s", target,
+		    strerror(err));
+	exit(exit_for_errno(err));
+}
+
 /* fatalx - log_warnx, then exit with the given sysexits status */
 void
 fatalx(int status, const char *fmt, ...)
@@ -116,13 +146,25 @@ fatalx(int status, const char *fmt, ...)
 	exit(status);
 }
 
-/* errno_is_transient - true when exit_for_errno(err) is EX_TEMPFAIL */
+/*
+ * errno_is_transient - true when exit_for_errno(err) is EX_TEMPFAIL.
+ *
+ * Every stage writes only under HOME (and reads only what it or an
+ * earlier stage wrote there), so a disk that is full (ENOSPC), a quota
+ * spent (EDQUOT), a file system remounted read-only (EROFS) or a file
+ * the service user may no longer write (EACCES: an operator's chmod) is
+ * a state of the machine, not a bug: nothing was committed, and once the
+ * operator has made room or fixed the mode the next run finishes the
+ * work. A cron monitor must see 75 for these and 70 only for what a
+ * person must debug.
+ */
 int
 errno_is_transient(int err)
 {
 	switch (err) {
 	case ENOSPC:
 	case EDQUOT:
+	case EACCES:
 	case ENOMEM:
 	case EMFILE:
 	case ENFILE:
@@ -132,10 +174,25 @@ errno_is_transient(int err)
 	case EINTR:
 	case ETIMEDOUT:
 	case EROFS:
+	case EPIPE:     /* the next stage stopped: its ids go on next run */
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * exit_status_combine - the status of a run of several steps that ended
+ * with CURRENT so far and now NEXT: a bug (EX_SOFTWARE) wins over
+ * everything, "try again later" must never hide it; otherwise the first
+ * failure stays. pipeline.sh applies the same rule to the stages.
+ */
+int
+exit_status_combine(int current, int next)
+{
+	if (current == EX_SOFTWARE || next == EX_SOFTWARE)
+		return EX_SOFTWARE;
+	return current != 0 ? current : next;
 }
 
 /* exit_for_errno - the one "retry or reject" decision */

@@ -282,9 +282,20 @@ struct registry {
 	char path[4096];
 };
 
-/* status_of - the sysexits status for an SQLite result code */
-static int
-status_of(int rc)
+/*
+ * registry_exit_for - the registry's counterpart of exit_for_errno: the
+ * sysexits status for SQLite result code RC, whose system call (if any)
+ * failed with SYSTEM_ERRNO. The machine's state - the database busy or
+ * locked, the disk full, the file or its file system read-only, an I/O
+ * error, no memory - is EX_TEMPFAIL: nothing was written, the next run
+ * retries and a cron monitor must not page anyone for a bug. A file that
+ * cannot be opened for such a reason is the same; one that cannot be
+ * opened for another (a directory, a missing parent) is a wrong
+ * --records, EX_CONFIG. A damaged database or a broken constraint is
+ * bad data; anything else a bug.
+ */
+int
+registry_exit_for(int rc, int system_errno)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -293,14 +304,14 @@ status_of(int rc)
 	case SQLITE_IOERR:
 	case SQLITE_NOMEM:
 	case SQLITE_PROTOCOL:
+	case SQLITE_READONLY:
 		return EX_TEMPFAIL;
 	case SQLITE_CANTOPEN:
-	case SQLITE_READONLY:
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
-		return EX_CANTCREAT;
+		return system_errno == 0 || errno_is_transient(system_errno) ?
+		    EX_TEMPFAIL : EX_CONFIG;
 	case SQLITE_CONSTRAINT:
-		return EX_DATAERR;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return EX_DATAERR;
@@ -309,13 +320,36 @@ status_of(int rc)
 	}
 }
 
-/* fail - log the database error of WHAT, remember its status; -1 */
+/*
+ * fail - log the database error of WHAT, remember its status; -1. A
+ * "try again later" failure says so in a sentence naming the database,
+ * so that the operator reading the log knows what to free or fix.
+ */
 static int
 fail(struct registry *reg, int rc, const char *what)
 {
-	reg->status = status_of(rc);
-	log_warnx("%s: %s: %s", reg->path, what, sqlite3_errmsg(reg->db));
+	int system_errno = reg->db ? sqlite3_system_errno(reg->db) : 0;
+
+	reg->status = registry_exit_for(rc, system_errno);
+	if (reg->status == EX_TEMPFAIL)
+		log_warnx("%s: %s: %s%s%s: the registry cannot be used now "
+		    "(disk full or read-only, or busy); nothing was lost, "
+		    "the next run retries", reg->path, what,
+		    reg->db ? sqlite3_errmsg(reg->db) : "cannot open",
+		    system_errno ? ": " : "",
+		    system_errno ? strerror(system_errno) : "");
+	else
+		log_warnx("%s: %s: %s", reg->path, what,
+		    reg->db ? sqlite3_errmsg(reg->db) : "cannot open");
 	return -1;
+}
+
+/* rollback_quietly - end a failed transaction; keep the failure's status */
+static void
+rollback_quietly(struct registry *reg)
+{
+	if (!sqlite3_get_autocommit(reg->db))
+		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* stmt - the prepared statement ID, reset and with cleared bindings */
@@ -406,26 +440,47 @@ holder_id_normalise(char *id)
 	return id;
 }
 
+/* schema_version - PRAGMA user_version into *VERSION; 0 or -1 */
+static int
+schema_version(struct registry *reg, int *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(reg->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	return fail(reg, rc, "user_version");
+}
+
 /* migrate - bring the schema to the newest version, in one transaction */
 static int
 migrate(struct registry *reg)
 {
-	sqlite3_stmt *st;
-	int version, rc;
+	int version;
 	char sql[64];
 
+	/*
+	 * Up to date (every open but the first): nothing to write, so no
+	 * write lock is taken - opening must not fail on a full disk or
+	 * wait for another writer when there is nothing to migrate.
+	 */
+	if (schema_version(reg, &version) == -1)
+		return -1;
+	if (version == NMIGRATIONS)
+		return 0;
 	if (exec(reg, "BEGIN IMMEDIATE") == -1)
 		return -1;
-	rc = sqlite3_prepare_v2(reg->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		exec(reg, "ROLLBACK");
-		return fail(reg, rc, "user_version");
+	if (schema_version(reg, &version) == -1) {
+		rollback_quietly(reg);
+		return -1;
 	}
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
 	if (version > NMIGRATIONS) {
-		exec(reg, "ROLLBACK");
+		rollback_quietly(reg);
 		log_warnx("%s: schema version %d is newer than this program "
 		    "(%d)", reg->path, version, NMIGRATIONS);
 		reg->status = EX_CONFIG;
@@ -433,13 +488,13 @@ migrate(struct registry *reg)
 	}
 	for (; version < NMIGRATIONS; version++) {
 		if (exec(reg, migrations[version]) == -1) {
-			exec(reg, "ROLLBACK");
+			rollback_quietly(reg);
 			return -1;
 		}
 	}
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
 	if (exec(reg, sql) == -1 || exec(reg, "COMMIT") == -1) {
-		exec(reg, "ROLLBACK");
+		rollback_quietly(reg);
 		return -1;
 	}
 	return 0;

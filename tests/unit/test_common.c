@@ -386,6 +386,41 @@ test_xml(void)
 	}
 }
 
+/* test_exit_status - the one "retry or reject" rule and how it combines */
+static void
+test_exit_status(void)
+{
+	static const struct { int err, want; const char *name; } t[] = {
+		{ ENOSPC, EX_TEMPFAIL, "ENOSPC (disk full)" },
+		{ EDQUOT, EX_TEMPFAIL, "EDQUOT (quota)" },
+		{ EROFS, EX_TEMPFAIL, "EROFS (read-only file system)" },
+		{ EACCES, EX_TEMPFAIL, "EACCES (no write permission)" },
+		{ EIO, EX_TEMPFAIL, "EIO" },
+		{ ENOMEM, EX_TEMPFAIL, "ENOMEM" },
+		{ EPIPE, EX_TEMPFAIL, "EPIPE (the next stage ended)" },
+		{ EINVAL, EX_SOFTWARE, "EINVAL: a bug" },
+		{ ENOENT, EX_SOFTWARE, "ENOENT: a bug" },
+		{ EBADF, EX_SOFTWARE, "EBADF: a bug" },
+	};
+	static const struct { int a, b, want; } c[] = {
+		{ 0, 0, 0 }, { 0, EX_TEMPFAIL, EX_TEMPFAIL },
+		{ EX_TEMPFAIL, 0, EX_TEMPFAIL },
+		{ EX_TEMPFAIL, EX_SOFTWARE, EX_SOFTWARE },
+		{ EX_SOFTWARE, EX_TEMPFAIL, EX_SOFTWARE },
+		{ EX_DATAERR, EX_TEMPFAIL, EX_DATAERR },
+		{ EX_TEMPFAIL, EX_DATAERR, EX_TEMPFAIL },
+		{ EX_CONFIG, EX_SOFTWARE, EX_SOFTWARE },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK(exit_for_errno(t[i].err) == t[i].want,
+		    "exit_for_errno: %s -> %d", t[i].name, t[i].want);
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		CHECK(exit_status_combine(c[i].a, c[i].b) == c[i].want,
+		    "exit_status_combine(%d, %d) = %d", c[i].a, c[i].b,
+		    c[i].want);
+}
+
 int
 main(void)
 {
@@ -404,6 +439,7 @@ main(void)
 	test_config();
 	test_result();
 	test_xml();
+	test_exit_status();
 	fs_remove_tree(tmpdir);
 	xml_cleanup();
 	return unit_done();

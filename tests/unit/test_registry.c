@@ -2,6 +2,7 @@
  * test_registry.c - the SQLite registry: lookups, issuing exactly once,
  * import conflicts, waybills and batches (SPEC §5, §6, §7).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -224,6 +225,34 @@ test_schema(const char *path)
 	CHECK_STR(mode, "wal", "WAL mode");
 }
 
+/* test_exit_for - the registry's "retry or reject" table */
+static void
+test_exit_for(void)
+{
+	static const struct { int rc, sys; int want; const char *name; } t[] = {
+		{ SQLITE_BUSY, 0, EX_TEMPFAIL, "busy" },
+		{ SQLITE_LOCKED, 0, EX_TEMPFAIL, "locked" },
+		{ SQLITE_FULL, ENOSPC, EX_TEMPFAIL, "full" },
+		{ SQLITE_IOERR_WRITE, ENOSPC, EX_TEMPFAIL, "I/O error" },
+		{ SQLITE_READONLY, 0, EX_TEMPFAIL, "read-only" },
+		{ SQLITE_READONLY_DBMOVED, 0, EX_TEMPFAIL, "read-only (extended)" },
+		{ SQLITE_CANTOPEN, EROFS, EX_TEMPFAIL, "cannot open: EROFS" },
+		{ SQLITE_CANTOPEN, ENOSPC, EX_TEMPFAIL, "cannot open: ENOSPC" },
+		{ SQLITE_CANTOPEN, EDQUOT, EX_TEMPFAIL, "cannot open: EDQUOT" },
+		{ SQLITE_CANTOPEN, EACCES, EX_TEMPFAIL, "cannot open: EACCES" },
+		{ SQLITE_CANTOPEN, EISDIR, EX_CONFIG, "cannot open: a directory" },
+		{ SQLITE_CANTOPEN, ENOTDIR, EX_CONFIG, "cannot open: ENOTDIR" },
+		{ SQLITE_CONSTRAINT_UNIQUE, 0, EX_DATAERR, "constraint" },
+		{ SQLITE_CORRUPT, 0, EX_DATAERR, "corrupt" },
+		{ SQLITE_ERROR, 0, EX_SOFTWARE, "SQL error: a bug" },
+		{ SQLITE_MISUSE, 0, EX_SOFTWARE, "misuse: a bug" },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK(registry_exit_for(t[i].rc, t[i].sys) == t[i].want,
+		    "registry_exit_for: %s -> %d", t[i].name, t[i].want);
+}
+
 int
 main(void)
 {
@@ -249,6 +278,7 @@ main(void)
 	    "reopened: the state is kept");
 	registry_close(reg);
 	test_schema(path);
+	test_exit_for();
 	fs_remove_tree(dir);
 	return unit_done();
 }
