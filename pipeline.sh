@@ -250,13 +250,25 @@ show_progress() {
 	done
 }
 
-# run_status_of STATUS... - the run's status from the stages' statuses:
-# 0 when all are 0; 70 when any failed other than with 75 (a bug must
-# never hide behind another stage's "try again later", or a cron monitor
-# would retry a crash forever); else 75.
+# run_status_of STATUS... - the run's status from the stages' statuses, in
+# chain order: 0 when all are 0; 70 when any failed other than with 75 (a
+# bug must never hide behind another stage's "try again later", or a cron
+# monitor would retry a crash forever); else 75. A stage killed by SIGPIPE
+# (141) only met a later stage that stopped reading: when a later stage
+# failed, that one's status tells why (a full disk is 75, not 70); when
+# none did, a stage that stopped reading early is a bug.
 run_status_of() {
-	local status result=0
-	for status in "$@"; do
+	local statuses=("$@") i j status result=0
+	for i in "${!statuses[@]}"; do
+		status=${statuses[$i]}
+		if [ "$status" -eq 141 ]; then
+			for ((j = i + 1; j < ${#statuses[@]}; j++)); do
+				if [ "${statuses[$j]}" -ne 0 ]; then
+					status=0
+					break
+				fi
+			done
+		fi
 		case $status in
 		0) ;;
 		75) [ "$result" -eq 70 ] || result=75 ;;
@@ -357,15 +369,17 @@ cmd_run() {
 		ended[$index]=$(awk -v a="$started" -v b="$at" \
 			'BEGIN { printf "%.2f", b - a }')
 	done <"$stage_times_file"
+	# (on a full disk this fails; the run record below then says so once)
 	for i in "${!chain[@]}"; do
 		printf '%s %s %s\n' "${chain[$i]}" "${stage_status[$i]}" \
 			"${ended[$i]:-}"
-	done >"$stages_file"
+	done >"$stages_file" 2>/dev/null
 	# the run record and the summary: the dossiers' results are read by
 	# the control program, with the modules the stages use
 	if ! control record "${opts[@]}" "$run_id" "$elapsed" "$run_status" \
 		"$batches" "$stages_file" "$ids_file" "${started%.*}"; then
-		warn "${cfg[OUT]}/runs/$run_id.xml: cannot write the run record"
+		warn "${cfg[OUT]}/runs/$run_id.xml: cannot write the run record" \
+			"(disk full or read-only?); the dossiers' own results are kept"
 		[ "$run_status" -ne 0 ] || run_status=75
 	fi
 	rm -f -- "$stages_file"

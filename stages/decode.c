@@ -349,7 +349,7 @@ decode_images(const struct config *cfg, const struct decode_args *args,
 			free(sas[i].codes[k].data);
 	}
 	if (fflush(stdout) == EOF)
-		fatal("stdout");
+		fatal_stdout();
 	free(sas);
 	free(q.jobs);
 	return status;

@@ -787,8 +787,15 @@ consider(struct ingest *in, const char *name)
 	}
 	int rc = claim_folder(in, &f, v == V_CLAIM_INCOMPLETE);
 	if (rc == -1) {
-		if (errno_is_transient(errno))
-			fatal("inbox: \"%s\": claim", f.shown);
+		/*
+		 * The machine's state (a full or read-only HOME) stops the
+		 * stage: 75, the next run claims it. A folder the pipeline
+		 * may not read (EACCES) is its submitter's to fix, and must
+		 * not stop every other folder: it waits in the inbox.
+		 */
+		if (errno_is_transient(errno) && errno != EACCES)
+			fatal("inbox: \"%s\": cannot claim it into %s", f.shown,
+			    in->spool);
 		log_warn("inbox: \"%s\": claim failed, left in the inbox",
 		    f.shown);
 		return;
@@ -842,7 +849,7 @@ list_inbox(struct ingest *in)
 	}
 	fs_list_free(names, n);
 	if (fflush(stdout) == EOF)
-		fatal("stdout");
+		fatal_stdout();
 }
 
 /*
@@ -869,7 +876,7 @@ print_config(const struct config *cfg)
 	    cfg->settle, '\0', cfg->incomplete_after, '\0', cfg->jobs, '\0',
 	    cfg->verbosity, '\0');
 	if (fflush(stdout) == EOF)
-		fatal("stdout");
+		fatal_stdout();
 }
 
 /* resume - emit the id of every unfinished dossier in the spool */

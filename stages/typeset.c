@@ -1009,8 +1009,16 @@ run_typeset(struct typeset *ts)
 		return EX_CONFIG;
 	}
 	if (keys_load_signing(cfg->home, &ts->key) == -1) {
+		/*
+		 * keys_load_signing named the file. A key that cannot be
+		 * written (keys/trusted/<id>.pub on a full or read-only disk)
+		 * is "try again later"; one that cannot be read as a key is
+		 * the operator's to fix.
+		 */
+		int err = errno;
+
 		pdf_font_close(ts->font);
-		return EX_CONFIG;
+		return errno_is_transient(err) ? EX_TEMPFAIL : EX_CONFIG;
 	}
 	nrender = cfg->jobs > 0 ? cfg->jobs : 1;
 	ncommit = 4 * nrender;

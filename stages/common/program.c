@@ -34,6 +34,8 @@ program_start(struct config *cfg, int argc, char **argv,
 
 	umask(077);
 	log_init(argv[0], LOG_NORMAL);
+	/* a next stage that ended first is EPIPE on a write: fatal_stdout */
+	signal(SIGPIPE, SIG_IGN);
 	argi = config_parse(cfg, argc, argv, extra, fn, ctx, status);
 	if (argi == -1) {
 		config_free(cfg);

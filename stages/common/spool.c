@@ -361,5 +361,5 @@ void
 stage_emit(const char *id)
 {
 	if (printf("%s\n", id) < 0 || fflush(stdout) == EOF)
-		fatal("stdout");
+		fatal_stdout();
 }
