@@ -702,7 +702,7 @@ cmd_export(const struct config *cfg, const char *file)
 		}
 	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout)) {
 		free(buf);
-		fatal("stdout");
+		fatal_stdout();
 	}
 	free(buf);
 	return 0;

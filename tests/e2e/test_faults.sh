@@ -174,6 +174,8 @@ echo B00000000 | "$BIN/typeset" --home "$H" --now "$NOW" >/dev/null 2>"$TEST_TMP
 expect_eq "keys/ read-only: typeset exits 75" "$?" 75
 check "keys/ read-only: the message names the key file" \
 	grep -q "$H/keys/" "$TEST_TMP/keys.err"
+"$BIN/records" --home "$H" keygen >/dev/null 2>"$TEST_TMP/keygen.err"
+expect_eq "keys/ read-only: records keygen exits 75" "$?" 75
 unmount "$H/keys"
 unmount "$MNT"
 
@@ -192,6 +194,11 @@ if sqlite3 "$H/records.db" "insert into institutions values ('99999', 'x')" 2>/d
 	not_ok "records.db is really read-only (for root too)"
 fi
 faulty_runs "records.db read-only" 2
+printf '%s\n' '<records xmlns="urn:credpipe:records:1"><institution code="99999" name="新大学"/></records>' \
+	>"$TEST_TMP/new.xml"
+"$BIN/records" --home "$H" import "$TEST_TMP/new.xml" >/dev/null 2>"$TEST_TMP/import.err"
+expect_eq "records.db read-only: records import of a new record exits 75" "$?" 75
+check "records.db read-only: and names the registry" grep -q "$H/records.db" "$TEST_TMP/import.err"
 for stage in check typeset; do
 	[ -n "${tempfailed[$stage]:-}" ] && ok "records.db read-only: $stage exits 75" ||
 		not_ok "records.db read-only: $stage exits 75"
