@@ -236,7 +236,8 @@ run_stage() {
 	shift
 	"$@"
 	rc=$?
-	printf '%s %s\n' "$i" "$EPOCHREALTIME" >>"$stage_times_file"
+	# (on a full disk this line is lost: the run record then lacks it)
+	printf '%s %s\n' "$i" "$EPOCHREALTIME" >>"$stage_times_file" 2>/dev/null
 	return "$rc"
 }
 

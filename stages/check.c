@@ -881,6 +881,8 @@ main(int argc, char **argv)
 	if ((status = pool_open(&pool, &cfg)) != 0) {
 		log_warnx("%s: cannot open the registry", cfg.records);
 		pool_close(&pool);
+		config_free(&cfg);
+		xml_cleanup();
 		return status;
 	}
 	status = pool_run(&pool);
