@@ -53,6 +53,7 @@ unmount() {
 # fresh_home DIR - HOME at DIR: the registry and the batch in its inbox
 fresh_home() {
 	H=$1
+	init_home "$H"
 	"$BIN/records" --home "$H" import "$TEST_TMP/records.xml" >/dev/null
 	mkdir -p "$H/inbox"
 	cp -a "$batch/." "$H/inbox/"
@@ -164,10 +165,11 @@ for leave in 0 8192 65536 307200; do
 	unmount "$MNT"
 done
 
-# the signing key cannot be written: typeset, not a configuration error
+# the public key cannot be written (keys/trusted/<id>.pub, which typeset
+# writes when it is missing): 75, not a configuration error
 mount_tmpfs "$MNT" 24m || { not_ok "mount a tmpfs HOME"; finish; }
 fresh_home "$MNT/home"
-mkdir -p "$H/keys/trusted"
+rm -f "$H"/keys/trusted/*.pub
 mount --bind "$H/keys" "$H/keys" && mounts+=("$H/keys") &&
 	mount -o remount,ro,bind "$H/keys"
 echo B00000000 | "$BIN/typeset" --home "$H" --now "$NOW" >/dev/null 2>"$TEST_TMP/keys.err"

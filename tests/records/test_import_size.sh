@@ -66,6 +66,7 @@ HUGE=$TEST_TMP/huge.xml
 credentials "$HUGE" 3
 truncate -s $((64 * 1024 * 1024 + 1)) "$HUGE"
 H2=$TEST_TMP/h2
+init_home "$H2"
 "$BIN/records" --home "$H2" import "$HUGE" >/dev/null 2>"$TEST_TMP/huge.err"
 expect_eq "a file over 64 MiB exits 65" "$?" 65
 if grep -q 'import limit of 64 MiB (67108864 bytes)' "$TEST_TMP/huge.err"; then
