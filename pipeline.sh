@@ -237,7 +237,7 @@ run_stage() {
 	"$@"
 	rc=$?
 	# (on a full disk this line is lost: the run record then lacks it)
-	printf '%s %s\n' "$i" "$EPOCHREALTIME" >>"$stage_times_file" 2>/dev/null
+	printf '%s %s\n' "$i" "$EPOCHREALTIME" 2>/dev/null >>"$stage_times_file"
 	return "$rc"
 }
 
@@ -374,7 +374,7 @@ cmd_run() {
 	for i in "${!chain[@]}"; do
 		printf '%s %s %s\n' "${chain[$i]}" "${stage_status[$i]}" \
 			"${ended[$i]:-}"
-	done >"$stages_file" 2>/dev/null
+	done 2>/dev/null >"$stages_file"
 	# the run record and the summary: the dossiers' results are read by
 	# the control program, with the modules the stages use
 	if ! control record "${opts[@]}" "$run_id" "$elapsed" "$run_status" \
