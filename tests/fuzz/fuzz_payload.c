@@ -32,9 +32,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    PAYLOAD_VALID)
 		return 0;
 	if (payload_build(&key, FUZZ_VERIFY_URL, p.code, p.expiry,
-	    p.certificate_number, p.holder_name, again, sizeof again) == -1)
+	    p.certificate_number, p.holder_name, again, sizeof again) == -1) {
+		fprintf(stderr, "ERROR: a valid payload does not rebuild\n");
 		abort();
-	if (strlen(again) != size || memcmp(again, data, size) != 0)
+	}
+	if (strlen(again) != size || memcmp(again, data, size) != 0) {
+		fprintf(stderr, "ERROR: a valid payload is not canonical: "
+		    "%.*s\nits canonical form: %s\n", (int)size,
+		    (const char *)data, again);
 		abort();
+	}
 	return 0;
 }

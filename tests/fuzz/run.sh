@@ -120,7 +120,8 @@ run_harness() {
 	fi
 	echo "not ok - $name: exited $rc after ${execs:-?} executions" \
 	    "(log: $log)"
-	grep -m 3 '^==[0-9]*==ERROR\|^SUMMARY: \|Test unit written' "$log" |
+	grep -m 4 '^==[0-9]*==ERROR\|^ERROR: \|^SUMMARY: \|Test unit written' \
+	    "$log" |
 	    sed 's/^/# /'
 }
 
