@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/build/test_reproducible.sh - the same sources give byte-identical
 # programs from any checkout path (-ffile-prefix-map): two copies of the
-# tree under different directories are built and every program compared.
+# tree under different directories are built and every program and the
+# library compared.
 set -u
 cd "$(dirname "$0")/../.." || exit 70
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/credpipe-repro.XXXXXX") || exit 70
@@ -41,3 +42,10 @@ for p in "$a"/bin/*; do
 	fi
 done
 [ "$n" -gt 0 ] || echo "not ok - reproducible: no program was built"
+# the library too: ar must not stamp times, owners or modes into it
+lib=build/std/libcredpipe.a
+if cmp -s "$a/$lib" "$b/$lib"; then
+	echo "ok - reproducible: $lib is byte-identical from two paths"
+else
+	echo "not ok - reproducible: $lib differs between two paths"
+fi
