@@ -74,6 +74,14 @@ int registry_find_credential(struct registry *reg, const char *certno,
 int registry_find_credential_by_holder(struct registry *reg,
     const char *holder_id, const char *institution_code, int year,
     struct reg_credential *out);
+/*
+ * registry_find_claimed_credential - the credential a claim names (SPEC
+ * §4): by CERTNO when it has one, else (pre-2002 without a number) by
+ * HOLDER_ID + INSTITUTION_CODE + the year of GRADUATION_DATE
+ */
+int registry_find_claimed_credential(struct registry *reg,
+    const char *certno, const char *holder_id, const char *institution_code,
+    const char *graduation_date, struct reg_credential *out);
 /* registry_find_report - by verification code */
 int registry_find_report(struct registry *reg, const char *code,
     struct reg_report *out);
@@ -105,6 +113,12 @@ int registry_issue_paper(struct registry *reg, const char *dossier_id,
  */
 int registry_extend(struct registry *reg, const char *dossier_id,
     const char *code, const char *new_expires);
+/*
+ * registry_find_extension - the expiry extension DOSSIER_ID moved and the
+ * one it set (each SIZE bytes): 1, 0 when it extended nothing (yet), -1
+ */
+int registry_find_extension(struct registry *reg, const char *dossier_id,
+    char *old_expires, char *new_expires, size_t size);
 /*
  * registry_revoke - mark report CODE revoked for REASON ("" or NULL: none
  * given) on date ON (YYYY-MM-DD); 0, 1 if unknown, 2 if already revoked

@@ -48,6 +48,9 @@ struct report_fields {
 	char number[20];                /* paper: P2026000001 */
 	char issued[16];                /* YYYY-MM-DD */
 	char expires[16];               /* online; "" for paper */
+	char first_issued[16];          /* extended: the first issue date */
+	char previous_expires[16];      /* extended: the expiry it replaces;
+	                                 * "" when the report is not extended */
 	char accepting[256];            /* paper: accepting institution */
 	char purpose[256];
 	char verify_url[1024];          /* the base URL, for "how to verify" */

@@ -47,10 +47,15 @@ struct result {
 	char report_issued[12];
 	char report_expires[12];
 	char report_file[128];
+	char report_first_issued[12];   /* extension: the report's first issue */
+	char report_previous_expires[12]; /* extension: the expiry it moved */
 	/* shipment, paper reports */
 	char ship_courier[8];
 	char ship_waybill[24];
 	char ship_batch[40];
+	/* reconsideration: the decision this dossier asks to replace */
+	char reconsideration_of[48];
+	char reconsideration_outcome[16];
 	/* notice, rejected / not verified */
 	char notice_file[128];
 	/* held for an operator (SPEC §6): the message, else "" */

@@ -186,13 +186,9 @@ check_credential(struct worker *w, const struct dossier *d,
 
 	snprintf(applicant, sizeof applicant, "%s", d->applicant.id_number);
 	holder_id_normalise(applicant);
-	if (d->credential.certificate_number[0] != '\0')
-		rc = registry_find_credential(w->reg,
-		    d->credential.certificate_number, &c);
-	else
-		rc = registry_find_credential_by_holder(w->reg, applicant,
-		    d->credential.institution_code,
-		    atoi(d->credential.graduation_date), &c);
+	rc = registry_find_claimed_credential(w->reg,
+	    d->credential.certificate_number, applicant,
+	    d->credential.institution_code, d->credential.graduation_date, &c);
 	if (rc < 0)
 		return db_failed(w, status);
 	if (rc == 0) {
@@ -293,6 +289,12 @@ check_reconsideration(struct worker *w, const struct dossier *d,
 		if (rc < 0)
 			return db_failed(w, status);
 	}
+	/* the result names the decision this dossier asks to replace */
+	snprintf(r->reconsideration_of, sizeof r->reconsideration_of, "%s",
+	    d->reconsideration_of);
+	if (rc == 1)
+		snprintf(r->reconsideration_outcome,
+		    sizeof r->reconsideration_outcome, "%.15s", outcome);
 	if (rc == 0 || (strcmp(outcome, "not-verified") != 0 &&
 	    strcmp(outcome, "rejected") != 0))
 		add_reason(r, "reconsideration-not-allowed", NULL, "Only a "

@@ -896,13 +896,12 @@ cmd_payload(const struct config *cfg, const char *code)
 	int rc = registry_find_report_row(reg, code, &r);
 
 	if (rc == 1) {
-		if (r.report.certificate_number[0] != '\0')
-			rc = registry_find_credential(reg,
-			    r.report.certificate_number, &c);
-		else
-			rc = registry_find_credential_by_holder(reg,
-			    r.report.holder_id, r.institution_code,
-			    r.graduation_year, &c);
+		char year[16];
+
+		snprintf(year, sizeof year, "%04d", r.graduation_year);
+		rc = registry_find_claimed_credential(reg,
+		    r.report.certificate_number, r.report.holder_id,
+		    r.institution_code, year, &c);
 	}
 	if (rc < 0) {
 		rc = registry_status(reg);

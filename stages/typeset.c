@@ -149,6 +149,7 @@ struct job {
 	enum report_doc what;
 	int paper, extension;
 	char issued[16], expires[16];
+	char first_issued[16], previous_expires[16];    /* extension */
 	/* the rendered PDF, waiting for its commit */
 	unsigned char *pdf;
 	size_t pdf_len;
@@ -210,18 +211,6 @@ today(const struct config *cfg)
 	return time_day(cfg->now, cfg->tz);
 }
 
-/* find_credential - by certificate number, else by holder (pre-2002) */
-static int
-find_credential(struct registry *reg, const struct dossier *d,
-    const char *certno, struct reg_credential *cred)
-{
-	if (certno[0] != '\0')
-		return registry_find_credential(reg, certno, cred);
-	return registry_find_credential_by_holder(reg, d->applicant.id_number,
-	    d->credential.institution_code,
-	    atoi(d->credential.graduation_date), cred);
-}
-
 /* hold - commit R as held with WHY: nothing issued, the dossier waits */
 static int
 hold(struct typeset *ts, const char *dir, struct result *r, const char *why)
@@ -269,6 +258,18 @@ render_into(struct typeset *ts, struct job *j, enum report_doc what,
 	snprintf(j->pdf_path, sizeof j->pdf_path, "%s", path);
 	snprintf(file, fsize, "%s/%s.pdf", subdir, j->r->id);
 	j->step = STEP_COMMIT;
+}
+
+/* extension_fields - what an extended report's face adds, onto F */
+static void
+extension_fields(const struct job *j, struct report_fields *f)
+{
+	if (!j->extension)
+		return;
+	snprintf(f->first_issued, sizeof f->first_issued, "%s",
+	    j->first_issued);
+	snprintf(f->previous_expires, sizeof f->previous_expires, "%s",
+	    j->previous_expires);
 }
 
 /*
@@ -321,6 +322,21 @@ issue_prepare(struct worker *w, struct job *j)
 		}
 		snprintf(certno, sizeof certno, "%s",
 		    j->rep.certificate_number);
+		/* the face of an extended report: its first issue and the
+		 * expiry it replaces (on a rerun the registry has moved the
+		 * expiry already; the extension row keeps the old one) */
+		snprintf(j->first_issued, sizeof j->first_issued, "%s",
+		    j->rep.issued);
+		rc = registry_find_extension(w->reg, d->id,
+		    j->previous_expires, j->expires, sizeof j->expires);
+		if (rc < 0) {
+			j->rc = registry_failure(w->reg, d->id,
+			    "find extension");
+			return;
+		}
+		if (rc == 0)
+			snprintf(j->previous_expires,
+			    sizeof j->previous_expires, "%s", j->rep.expires);
 		if (j->r->report_expires[0])
 			snprintf(j->expires, sizeof j->expires, "%s",
 			    j->r->report_expires);
@@ -337,7 +353,9 @@ issue_prepare(struct worker *w, struct job *j)
 		    d->credential.certificate_number);
 		date_format(day + validity, j->expires, sizeof j->expires);
 	}
-	rc = find_credential(w->reg, d, certno, &j->cred);
+	rc = registry_find_claimed_credential(w->reg, certno,
+	    d->applicant.id_number, d->credential.institution_code,
+	    d->credential.graduation_date, &j->cred);
 	if (rc != 1) {
 		if (rc < 0)
 			j->rc = registry_failure(w->reg, d->id,
@@ -363,6 +381,7 @@ issue_prepare(struct worker *w, struct job *j)
 		    j->expires);
 	snprintf(j->rep.issued, sizeof j->rep.issued, "%s", j->issued);
 	report_fields_fill(f, d, &j->cred, &j->rep, NULL, cfg->verify_url);
+	extension_fields(j, f);
 	snprintf(f->payload, sizeof f->payload, "%s", cfg->verify_url);
 	if (!report_printable(w->ts->font, j->what, f, why, sizeof why)) {
 		j->rc = hold(w->ts, j->dir, j->r, why);
@@ -417,6 +436,7 @@ issue_render(struct worker *w, struct job *j)
 		j->step = STEP_EMIT;
 		return;
 	}
+	extension_fields(j, j->fields);
 	render_into(w->ts, j, j->what, j->fields, "reports", r->report_file,
 	    sizeof r->report_file);
 	if (j->step != STEP_COMMIT)
@@ -429,6 +449,13 @@ issue_render(struct worker *w, struct job *j)
 	    j->rep.issued);
 	snprintf(r->report_expires, sizeof r->report_expires, "%.10s",
 	    j->paper ? "" : j->rep.expires);
+	if (j->extension) {
+		snprintf(r->report_first_issued, sizeof r->report_first_issued,
+		    "%.10s", j->first_issued);
+		snprintf(r->report_previous_expires,
+		    sizeof r->report_previous_expires, "%.10s",
+		    j->previous_expires);
+	}
 }
 
 /* check_result - the verification result of a verified report-check */

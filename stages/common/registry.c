@@ -149,6 +149,7 @@ enum stmt {
 	S_INSERT_REPORT,
 	S_EXT_FIND,
 	S_EXT_INSERT,
+	S_EXT_GET,
 	S_SET_EXPIRES,
 	S_REVOKE,
 	S_DECISION_PUT,
@@ -203,6 +204,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "dossier_id, revoked_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?9, ?10)",
 	[S_EXT_FIND] = "SELECT 1 FROM extensions WHERE dossier_id = ?1",
+	[S_EXT_GET] = "SELECT old_expires, new_expires FROM extensions "
+	    "WHERE dossier_id = ?1",
 	[S_EXT_INSERT] = "INSERT INTO extensions (dossier_id, report_id, "
 	    "old_expires, new_expires) VALUES (?1, ?2, ?3, ?4)",
 	[S_SET_EXPIRES] = "UPDATE reports SET expires = ?1 WHERE id = ?2",
@@ -717,6 +720,18 @@ registry_find_credential_by_holder(struct registry *reg,
 	return find_credential_row(reg, st, out, NULL);
 }
 
+/* registry_find_claimed_credential - by number, else by holder */
+int
+registry_find_claimed_credential(struct registry *reg, const char *certno,
+    const char *holder_id, const char *institution_code,
+    const char *graduation_date, struct reg_credential *out)
+{
+	if (certno[0] != '\0')
+		return registry_find_credential(reg, certno, out);
+	return registry_find_credential_by_holder(reg, holder_id,
+	    institution_code, atoi(graduation_date), out);
+}
+
 /* credential_id_of - the rowid of credential C (by number or holder) */
 static int
 credential_id_of(struct registry *reg, const struct reg_credential *c,
@@ -1040,6 +1055,26 @@ registry_extend(struct registry *reg, const char *dossier_id,
 	bind_text(st, 1, new_expires, 0);
 	sqlite3_bind_int64(st, 2, report_id);
 	return tx_end(reg, own, step_done(reg, st, "extend report"));
+}
+
+/* registry_find_extension - the expiries extension DOSSIER_ID moved */
+int
+registry_find_extension(struct registry *reg, const char *dossier_id,
+    char *old_expires, char *new_expires, size_t size)
+{
+	sqlite3_stmt *st = stmt(reg, S_EXT_GET);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, dossier_id, 0);
+	rc = step_row(reg, st, "find extension");
+	if (rc == 1) {
+		col(st, 0, old_expires, size);
+		col(st, 1, new_expires, size);
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 /*

@@ -460,19 +460,6 @@ report_fields_fill(struct report_fields *f, const struct dossier *d,
 	    sizeof f->payload);
 }
 
-/* find_credential - by certificate number, else by holder (pre-2002) */
-static int
-find_credential(struct registry *reg, const struct dossier *d,
-    const char *certno, struct reg_credential *cred)
-{
-	int year = atoi(d->credential.graduation_date);
-
-	if (certno[0] != '\0')
-		return registry_find_credential(reg, certno, cred);
-	return registry_find_credential_by_holder(reg, d->applicant.id_number,
-	    d->credential.institution_code, year, cred);
-}
-
 /* report_paper_fields - the paper report of dossier ID, again */
 int
 report_paper_fields(struct registry *reg, const struct signing_key *key,
@@ -492,8 +479,10 @@ report_paper_fields(struct registry *reg, const struct signing_key *key,
 		snprintf(why, size, "%s: cannot read its dossier.xml", id);
 	else if (registry_find_dossier_report(reg, id, &rep) != 1)
 		snprintf(why, size, "%s: no report issued in the registry", id);
-	else if (find_credential(reg, d, rep.certificate_number[0] ?
-	    rep.certificate_number : d->credential.certificate_number,
+	else if (registry_find_claimed_credential(reg,
+	    rep.certificate_number[0] ? rep.certificate_number :
+	    d->credential.certificate_number, d->applicant.id_number,
+	    d->credential.institution_code, d->credential.graduation_date,
 	    &cred) != 1)
 		snprintf(why, size, "%s: its credential is not in the "
 		    "registry", id);
@@ -715,7 +704,9 @@ report_online_draw(struct pdf_doc *doc, const struct report_fields *f)
 	    "Online Verification Report of Higher Education Qualification");
 	y = holder_and_qr(page, y, f);
 	y = credential_rows(page, y, f);
-	y = section(page, y, CONTENT_W, "报告信息", "Report");
+	y = section(page, y, CONTENT_W, f->previous_expires[0] ?
+	    "报告信息（延期）" : "报告信息", f->previous_expires[0] ?
+	    "Report (extended)" : "Report");
 	report_group_code(f->code, code, sizeof code);
 	y += field_row(page, y, CONTENT_W, "在线验证码", "Verification code",
 	    code, 15, PDF_BOLD);
@@ -725,6 +716,16 @@ report_online_draw(struct pdf_doc *doc, const struct report_fields *f)
 	    f->expires);
 	y += field_row(page, y, CONTENT_W, "有效期至", "Valid until", v,
 	    VALUE_SIZE, PDF_BOLD);
+	/* an extended report says so on its face: whoever holds the first
+	 * printout sees the old expiry, this one the new */
+	if (f->previous_expires[0]) {
+		snprintf(v, sizeof v, "原出具日期 %s，原有效期至 %s，延期至 %s\n"
+		    "First issued %s; previously valid until %s, extended to %s",
+		    f->first_issued, f->previous_expires, f->expires,
+		    f->first_issued, f->previous_expires, f->expires);
+		y += field_row(page, y, CONTENT_W, "延期", "Extended", v,
+		    VALUE_SIZE, 0);
+	}
 	y += 4;
 	snprintf(zh, sizeof zh, "用手机扫描右上方二维码，或访问 %s 并输入在线"
 	    "验证码 %s，即可核验本报告。二维码带有数字签名，持有公钥者可离线核对"

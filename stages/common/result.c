@@ -89,6 +89,12 @@ result_write(const struct result *r, const char *path, mode_t mode)
 	attr(&c, "outcome", outcome_name(r->outcome));
 	attr(&c, "decided", r->decided);
 	commit_printf(&c, ">\n");
+	if (r->reconsideration_of[0]) {
+		commit_printf(&c, "  <reconsideration-of");
+		attr(&c, "dossier", r->reconsideration_of);
+		attr(&c, "outcome", r->reconsideration_outcome);
+		commit_printf(&c, "/>\n");
+	}
 	for (int i = 0; i < r->nreasons; i++) {
 		commit_printf(&c, "  <reason");
 		attr(&c, "code", r->reasons[i].code);
@@ -103,6 +109,8 @@ result_write(const struct result *r, const char *path, mode_t mode)
 		attr(&c, "number", r->report_number);
 		attr(&c, "issued", r->report_issued);
 		attr(&c, "expires", r->report_expires);
+		attr(&c, "first-issued", r->report_first_issued);
+		attr(&c, "previous-expires", r->report_previous_expires);
 		attr(&c, "file", r->report_file);
 		commit_printf(&c, "/>\n");
 	}
@@ -194,6 +202,8 @@ result_load(struct result *r, const char *path)
 			GET(n, "number", r->report_number);
 			GET(n, "issued", r->report_issued);
 			GET(n, "expires", r->report_expires);
+			GET(n, "first-issued", r->report_first_issued);
+			GET(n, "previous-expires", r->report_previous_expires);
 			GET(n, "file", r->report_file);
 		} else if (strcmp(name, "qr") == 0 && r->nqrs < RESULT_MAX_QR) {
 			struct result_qr *q = &r->qrs[r->nqrs++];
@@ -204,6 +214,9 @@ result_load(struct result *r, const char *path)
 			GET(n, "courier", r->ship_courier);
 			GET(n, "waybill", r->ship_waybill);
 			GET(n, "batch", r->ship_batch);
+		} else if (strcmp(name, "reconsideration-of") == 0) {
+			GET(n, "dossier", r->reconsideration_of);
+			GET(n, "outcome", r->reconsideration_outcome);
 		} else if (strcmp(name, "notice") == 0) {
 			GET(n, "file", r->notice_file);
 		} else if (strcmp(name, "held") == 0) {

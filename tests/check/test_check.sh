@@ -253,6 +253,8 @@ report_check EXPBEFORE zhang "$(payload EXP0000000000001)"
 run_chain 2026-11-27T23:59:59+08:00
 expect_eq "RECONOK: reconsidering a not-verified dossier is allowed" \
 	"$(outcome "$H/spool/RECONOK/check.xml") $(reasons "$H/spool/RECONOK/check.xml")" "verified "
+check "RECONOK: the result names the decision it replaces" \
+	grep -q '<reconsideration-of dossier="NORECORD" outcome="not-verified"/>' "$H/spool/RECONOK/check.xml"
 expect_eq "expiry 2026-11-27: valid one second before midnight (+08:00)" \
 	"$(outcome "$H/spool/EXPBEFORE/check.xml")" verified
 # the same report one second later (a new dossier, so nothing is reused)
