@@ -18,6 +18,7 @@
 #   bash bench/night.sh
 #   BENCH_DECODE_OPTS=--no-gate bash bench/night.sh   # without the gate
 #   BENCH_PER_KIND=4 BENCH_RUNS=1 BENCH_DOSSIERS=50 bash bench/night.sh
+#   BENCH_PARTS=e2e bash bench/night.sh    # only the night of dossiers
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -26,6 +27,7 @@ export CREDPIPE_SHARE="$PWD"
 PER_KIND=${BENCH_PER_KIND:-6}
 RUNS=${BENCH_RUNS:-3}
 DOSSIERS=${BENCH_DOSSIERS:-200}
+PARTS=${BENCH_PARTS:-pages e2e}
 read -r -a DOPTS <<<"${BENCH_DECODE_OPTS:-}"
 OUT=$PWD/bench/out/night
 DIR=$OUT/pages
@@ -115,6 +117,7 @@ timed() {
 
 generate
 declare -A WALL CPU MEM
+if grep -qw pages <<<"$PARTS"; then
 echo "pages per kind: $PER_KIND; median of $RUNS run(s), tools side by side"
 printf '\n%-11s %-9s %9s %9s %9s %9s %9s\n' kind tool wall-s pages/s \
 	cpu-s "x floor" peak-MiB
@@ -158,6 +161,8 @@ for k in "${!MEM[@]}"; do
 	[ "${MEM[$k]}" -gt "$peak" ] && peak=${MEM[$k]}
 done
 awk -v m="$peak" 'BEGIN { printf "peak memory of one decode worker (--jobs 1): %.1f MiB; goal <= 100\n", m / 1024 }'
+fi
+grep -qw e2e <<<"$PARTS" || exit 0
 
 # --- end to end: a night of dossiers --------------------------------------
 E=$OUT/e2e
@@ -191,7 +196,11 @@ for jobs in 1 2; do
 	for ((r = 0; r < RUNS; r++)); do
 		h=$E/home
 		rm -rf "$h"
-		mkdir -p "$h/inbox"
+		if [ -x "$BIN/control" ]; then
+			"$BIN/control" init --home "$h" >/dev/null || exit 70
+		else
+			mkdir -p "$h/inbox"     # before control init existed
+		fi
 		"$BIN/records" --home "$h" import "$E/records.xml" >/dev/null ||
 			exit 70
 		cp -a "$E/batch/." "$h/inbox/"
