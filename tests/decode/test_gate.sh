@@ -4,7 +4,8 @@
 # uneven light, low contrast, JPEG-like, inverted, small modules, mixed)
 # the gated decode finds the same code as the whole cascade (--no-gate),
 # and pages without a code skip the cascade (0 passes) or run it only
-# around what looked like finder patterns.
+# around what looked like finder patterns. What the gate costs and saves
+# is measured in bench/night.sh, not here.
 . "$(dirname "$0")/../lib.sh"
 
 DECODE=$BIN/decode
