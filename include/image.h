@@ -1,5 +1,5 @@
 /*
- * image.h - safe PNG loading (libpng) for validation and decoding.
+ * image.h - safe PNG and JPEG loading for validation and decoding.
  */
 #ifndef CREDPIPE_IMAGE_H
 #define CREDPIPE_IMAGE_H
@@ -9,21 +9,33 @@
 #define IMAGE_MAX_PIXELS (50UL * 1000 * 1000)
 #define IMAGE_MAX_BYTES (20UL * 1024 * 1024)
 
+/* what a file is, by its first bytes (never by its name) */
+enum image_format {
+	IMAGE_UNKNOWN,
+	IMAGE_PNG,
+	IMAGE_JPEG,
+	IMAGE_PDF,
+};
+
 struct image {
 	unsigned width, height;
 	unsigned char *gray;            /* width * height, 8-bit, row-major */
 };
 
 /*
- * image_probe - read only the PNG signature and header of PATH (no link
- * followed): dimensions into *W, *H. 0 ok; -1 with a sentence for a
- * person in WHY ("not a PNG file (JPEG data)", "truncated header", ...).
+ * image_probe - read only the header of PATH (no link followed): a PNG's
+ * signature and IHDR, or a JPEG's markers (and that it reaches its EOI):
+ * dimensions, as shown, into *W, *H. 0 ok; -1 with a sentence for a
+ * person in WHY ("not a PNG or JPEG file (looks like GIF)", ...).
  */
 int image_probe(const char *path, unsigned *w, unsigned *h, char *why,
     size_t size);
+/* image_format_fd - the format of the open file FD from its magic bytes */
+enum image_format image_format_fd(int fd);
 /*
- * image_load_gray - decode PATH to 8-bit gray (palette, 16-bit, alpha on
- * white, interlaced all handled); dimensions checked before allocation.
+ * image_load_gray - decode PATH to 8-bit gray (PNG: palette, 16-bit, alpha
+ * on white, interlaced; JPEG: gray, YCbCr, CMYK/YCCK, EXIF orientation
+ * applied); dimensions checked before allocation.
  * 0 ok; -1 with WHY.
  */
 int image_load_gray(const char *path, struct image *img, char *why,

@@ -290,8 +290,8 @@ same_hex(const char *a, const char *b)
 
 /*
  * check_attachment - one attachment: its name, that it exists and is a
- * regular file (links were reported by find_links), its size, its PNG
- * header and trailer, its digest. Returns 1 when the file is missing.
+ * regular file (links were reported by find_links), its size, its image
+ * header and trailer (PNG or JPEG, told by content), its digest. Returns 1 when the file is missing.
  */
 static int
 check_attachment(const char *files, int index, const struct attachment *a,
@@ -334,13 +334,14 @@ check_attachment(const char *files, int index, const struct attachment *a,
 	}
 	if (image_probe(path, &w, &h, why, sizeof why) == -1) {
 		result_add_reason(r, "bad-attachment", "attachments",
-		    "The %s attachment %s is not a usable PNG image: %s.",
+		    "The %s attachment %s is not a usable image: %s.",
 		    a->kind, a->file, why);
 		return 0;
 	}
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		fatal("%s", path);
-	if (!ends_with_iend(fd, st.st_size))
+	if (image_format_fd(fd) == IMAGE_PNG &&
+	    !ends_with_iend(fd, st.st_size))
 		result_add_reason(r, "bad-attachment", "attachments",
 		    "The %s attachment %s is a truncated PNG image (it does "
 		    "not end with IEND).", a->kind, a->file);

@@ -1,5 +1,6 @@
 /*
- * image.c - safe PNG loading with libpng: any PNG to 8-bit gray.
+ * image.c - safe image loading: any PNG (libpng) or JPEG (jpeg.c,
+ * libjpeg-turbo) to 8-bit gray, the format told by content, never by name.
  *
  * Uploaded scans are hostile input. Every path here ends in 0 or -1 with
  * a sentence for a person; nothing crashes and nothing big is allocated
@@ -39,6 +40,7 @@
 #include <png.h>
 
 #include "image.h"
+#include "jpeg.h"
 
 /* ancillary chunks: at most this many, each at most this big (inflated) */
 #define IMAGE_CHUNK_CACHE_MAX 256
@@ -48,6 +50,10 @@
 
 struct image_reader {
 	FILE *fp;
+	int jpeg;               /* a JPEG: the whole file is in DATA */
+	unsigned char *data;
+	size_t len;
+	struct jpeg_header jpeg_header;
 	png_structp png;
 	png_infop info;
 	unsigned width, height;
@@ -102,6 +108,22 @@ sniff(const unsigned char *b, size_t n)
 	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
 		return "WebP";
 	return NULL;
+}
+
+/* image_format_fd - PNG signature, JPEG start of image, or %PDF- */
+enum image_format
+image_format_fd(int fd)
+{
+	unsigned char b[8];
+	ssize_t n = pread(fd, b, sizeof b, 0);
+
+	if (n == 8 && png_sig_cmp(b, 0, 8) == 0)
+		return IMAGE_PNG;
+	if (n >= 3 && memcmp(b, "\xFF\xD8\xFF", 3) == 0)
+		return IMAGE_JPEG;
+	if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
+		return IMAGE_PDF;
+	return IMAGE_UNKNOWN;
 }
 
 /* on_error - libpng error callback: a sentence, then back to setjmp */
@@ -160,11 +182,12 @@ on_read(png_structp png, png_bytep data, size_t len)
 
 /*
  * open_checked - open PATH without following a link, require a regular
- * file of 1..IMAGE_MAX_BYTES bytes, and check the PNG signature (the 8
- * bytes are consumed). NULL with WHY.
+ * file of 1..IMAGE_MAX_BYTES bytes, and tell the format from the content:
+ * a PNG signature (its 8 bytes are consumed) or a JPEG start of image
+ * (*JPEG set, the file rewound). NULL with WHY.
  */
 static FILE *
-open_checked(const char *path, char *why, size_t size)
+open_checked(const char *path, int *jpeg, char *why, size_t size)
 {
 	unsigned char sig[12];
 	struct stat st;
@@ -208,13 +231,20 @@ open_checked(const char *path, char *why, size_t size)
 		return NULL;
 	}
 	n = fread(sig, 1, sizeof sig, fp);
+	*jpeg = n >= 3 && memcmp(sig, "\xFF\xD8\xFF", 3) == 0;
+	if (*jpeg) {
+		rewind(fp);
+		return fp;
+	}
 	if (n < 8 || png_sig_cmp(sig, 0, 8) != 0) {
 		if ((kind = sniff(sig, n)) != NULL)
-			say(why, size, "not a PNG file (looks like %s)", kind);
+			say(why, size, "not a PNG or JPEG file (looks like %s)",
+			    kind);
 		else if (n < 8 && png_sig_cmp(sig, 0, n) == 0)
 			say(why, size, "truncated PNG data (%zu bytes)", n);
 		else
-			say(why, size, "not a PNG file (no PNG signature)");
+			say(why, size, "not a PNG or JPEG file (no PNG or JPEG "
+			    "signature)");
 		fclose(fp);
 		return NULL;
 	}
@@ -237,6 +267,7 @@ reader_free(struct image_reader *r)
 		    NULL);
 	if (r->fp != NULL)
 		fclose(r->fp);
+	free(r->data);
 	free(r->rowptrs);
 	free(r->row);
 	free(r->gray);
@@ -264,6 +295,49 @@ crc32_ihdr(const png_byte *head, const png_byte *data)
 }
 
 /*
+ * jpeg_start - a JPEG: the whole file into memory (at most
+ * IMAGE_MAX_BYTES, checked by open_checked), its markers walked, the
+ * pixel count checked; width and height as the photo is shown (EXIF
+ * orientation 5..8 swaps them). R->why says what failed.
+ */
+static int
+jpeg_start(struct image_reader *r)
+{
+	struct stat st;
+	struct jpeg_header *hd = &r->jpeg_header;
+
+	if (fstat(fileno(r->fp), &st) == -1) {
+		say(r->why, sizeof r->why, "cannot stat: %s", strerror(errno));
+		return -1;
+	}
+	r->len = (size_t)st.st_size;
+	if ((r->data = malloc(r->len)) == NULL) {
+		say(r->why, sizeof r->why, "out of memory");
+		return -1;
+	}
+	if (fread(r->data, 1, r->len, r->fp) != r->len) {
+		if (ferror(r->fp))
+			say(r->why, sizeof r->why, "read error: %s",
+			    strerror(errno));
+		else
+			say(r->why, sizeof r->why, "the file shrank while "
+			    "being read");
+		return -1;
+	}
+	if (jpeg_probe(r->data, r->len, hd, r->why, sizeof r->why) == -1)
+		return -1;
+	r->width = hd->orientation >= 5 ? hd->height : hd->width;
+	r->height = hd->orientation >= 5 ? hd->width : hd->height;
+	if ((unsigned long long)r->width * r->height > IMAGE_MAX_PIXELS) {
+		say(r->why, sizeof r->why, "declares %u×%u pixels, more "
+		    "than %lu megapixels", hd->width, hd->height,
+		    IMAGE_MAX_PIXELS / 1000000);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * reader_start - signature, IHDR and the size check; with TRANSFORM also
  * the transforms to 8-bit gray (+alpha). R->why says what failed.
  */
@@ -273,8 +347,11 @@ reader_start(struct image_reader *r, const char *path, int transform)
 	png_uint_32 w, h;
 	int depth, color, interlace;
 
-	if ((r->fp = open_checked(path, r->why, sizeof r->why)) == NULL)
+	if ((r->fp = open_checked(path, &r->jpeg, r->why, sizeof r->why)) ==
+	    NULL)
 		return -1;
+	if (r->jpeg)
+		return jpeg_start(r);
 	r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, on_error,
 	    on_warning);
 	if (r->png == NULL || (r->info = png_create_info_struct(r->png)) ==
@@ -421,6 +498,13 @@ image_reader_open(const char *path, struct image_reader **out, unsigned *w,
 		reader_free(r);
 		return -1;
 	}
+	if (r->jpeg) {
+		/* libjpeg allocates as it decodes (image_reader_rows) */
+		*w = r->width;
+		*h = r->height;
+		*out = r;
+		return 0;
+	}
 	/* interlaced: every pass revisits every row, so keep them all */
 	rowbytes = (size_t)r->width * (size_t)r->channels;
 	r->row = malloc(r->interlaced ? rowbytes * r->height : rowbytes);
@@ -450,6 +534,24 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 		upto = r->height;
 	if (r->rows_done >= upto)
 		return 0;
+	if (r->jpeg) {
+		struct image img;
+
+		/* whole: EXIF orientation may put any stored row on top */
+		if (jpeg_decode_gray(r->data, r->len, &r->jpeg_header, 1, &img,
+		    why, size) == -1)
+			return -1;
+		if (img.width != r->width || img.height != r->height) {
+			say(why, size, "invalid JPEG (decoded %u×%u, header "
+			    "says %u×%u)", img.width, img.height, r->width,
+			    r->height);
+			image_free(&img);
+			return -1;
+		}
+		r->gray = img.gray;
+		r->rows_done = r->height;
+		return 0;
+	}
 	if (setjmp(png_jmpbuf(r->png))) {
 		say(why, size, "%s", r->why);
 		return -1;

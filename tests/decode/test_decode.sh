@@ -100,7 +100,7 @@ done <<'EOF2'
 truncated.png | truncated PNG data
 crc.png       | CRC error in IDAT
 huge.png      | declares 100000×100000 pixels, more than 50 megapixels
-photo.png     | not a PNG file (looks like JPEG)
+photo.png     | truncated JPEG data (the file ends in its header)
 empty.png     | empty file (0 bytes)
 link.png      | symbolic link
 EOF2

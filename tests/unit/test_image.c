@@ -143,9 +143,11 @@ test_broken(void)
 	    const char *why; } cases[] = {
 		{ "empty.png", "", 0, "empty file (0 bytes)" },
 		{ "jpeg.png", "\xff\xd8\xff\xe0\0\x10JFIF", 10,
-		  "not a PNG file (looks like JPEG)" },
+		  "truncated JPEG data (the file ends in its header)" },
+		{ "gif.png", "GIF89a\1\0\1\0", 10,
+		  "not a PNG or JPEG file (looks like GIF)" },
 		{ "text.png", "hello, world\n", 13,
-		  "not a PNG file (no PNG signature)" },
+		  "not a PNG or JPEG file (no PNG or JPEG signature)" },
 		{ "sig.png", "\x89PNG\r\n\x1a\n", 8, "truncated PNG data" },
 		{ "short.png", "\x89PNG", 4, "truncated PNG data (4 bytes)" },
 	};
