@@ -1,7 +1,9 @@
 /*
  * log.h - the one logging interface and the exit-status contract.
  *
- * Diagnostics go to stderr as "stage: object: what failed: why"; stdout
+ * Diagnostics go to stderr as "TIME stage: severity: object: what failed:
+ * why" (TIME in ISO 8601; "<N>" priority prefixes instead under the
+ * journal; syslog(3) with LOG=syslog); stdout
  * carries data only. No personal data (id-numbers, phones) is ever logged.
  * Exit codes are sysexits.h values, one meaning each; exit_for_errno() is
  * the one place that decides "retry later" (75) or "bad data" (65) or "bug".
@@ -23,6 +25,8 @@ void log_init(const char *program, enum log_level level);
 const char *log_program(void);
 /* log_level_get - current verbosity */
 enum log_level log_level_get(void);
+/* log_use_syslog - send every message through syslog(3) (LOG=syslog) */
+void log_use_syslog(void);
 
 /* log_warn - message plus ": " strerror(errno) */
 void log_warn(const char *fmt, ...) CP_PRINTF(1, 2);

@@ -5,12 +5,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static const char *program_name = "credpipe";
 static enum log_level current_level = LOG_NORMAL;
+static int to_syslog;           /* LOG=syslog */
+
+/* log_use_syslog - send every message through syslog(3) (LOG=syslog) */
+void
+log_use_syslog(void)
+{
+	if (!to_syslog)
+		openlog(program_name, LOG_PID, LOG_DAEMON);
+	to_syslog = 1;
+}
+
+/*
+ * under_journal - stderr is the journal's stream (systemd sets
+ * JOURNAL_STREAM to its "device:inode"); then each line carries its
+ * priority as a "<N>" prefix and no time, which the journal keeps.
+ */
+static int
+under_journal(void)
+{
+	static int known, answer;
+	unsigned long long dev, ino;
+	const char *js;
+	struct stat st;
+
+	if (known)
+		return answer;
+	known = 1;
+	js = getenv("JOURNAL_STREAM");
+	if (js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		answer = 1;
+	return answer;
+}
 
 /* log_init - name the program in every message; set verbosity */
 void
@@ -36,23 +73,42 @@ log_level_get(void)
 	return current_level;
 }
 
-/* log_emit - "program: message[: strerror]" as one write */
-static void CP_PRINTF(3, 0)
-log_emit(int with_errno, int err, const char *fmt, va_list ap)
+/*
+ * log_emit - one line per message, written at once: "TIME PROGRAM:
+ * SEVERITY: message[: strerror]", TIME in ISO 8601 (UTC), so that a
+ * line in a cron mail or a log file says when and who without context;
+ * messages about a dossier begin with its id. Under the journal, "<N>"
+ * priority prefixes instead of the time; with LOG=syslog, syslog(3).
+ */
+static void CP_PRINTF(4, 0)
+log_emit(int priority, int with_errno, int err, const char *fmt, va_list ap)
 {
-	char line[2048];
-	int n;
+	const char *severity = priority <= LOG_ERR ? "error" :
+	    priority == LOG_WARNING ? "warning" : "info";
+	char message[2048], stamp[32];
+	struct tm tm;
+	time_t now;
 
-	n = snprintf(line, sizeof line, "%s: ", program_name);
-	if (n < 0 || (size_t)n >= sizeof line)
-		n = 0;
-	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	vsnprintf(message, sizeof message, fmt, ap);
 	if (with_errno) {
-		size_t used = strlen(line);
-		snprintf(line + used, sizeof line - used, ": %s",
+		size_t used = strlen(message);
+		snprintf(message + used, sizeof message - used, ": %s",
 		    strerror(err));
 	}
-	fprintf(stderr, "%s\n", line);
+	if (to_syslog) {
+		syslog(priority, "%s: %s", severity, message);
+		return;
+	}
+	if (under_journal()) {
+		fprintf(stderr, "<%d>%s: %s: %s\n", priority, program_name,
+		    severity, message);
+		return;
+	}
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s %s: %s: %s\n", stamp, program_name, severity,
+	    message);
 }
 
 /* log_warn - message plus ": " strerror(errno) */
@@ -63,7 +119,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(1, err, fmt, ap);
+	log_emit(LOG_WARNING, 1, err, fmt, ap);
 	va_end(ap);
 	errno = err;
 }
@@ -75,7 +131,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(0, 0, fmt, ap);
+	log_emit(LOG_WARNING, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,7 +144,7 @@ log_info(const char *fmt, ...)
 	if (current_level < LOG_VERBOSE)
 		return;
 	va_start(ap, fmt);
-	log_emit(0, 0, fmt, ap);
+	log_emit(LOG_INFO, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -100,7 +156,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(1, err, fmt, ap);
+	log_emit(LOG_ERR, 1, err, fmt, ap);
 	va_end(ap);
 	exit(exit_for_errno(err));
 }
@@ -141,7 +197,7 @@ fatalx(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(0, 0, fmt, ap);
+	log_emit(LOG_ERR, 0, 0, fmt, ap);
 	va_end(ap);
 	exit(status);
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# test_logs.sh - every log line says when (ISO 8601), who (the program)
+# and how bad (severity); under systemd the journal gets "<N>" priority
+# prefixes; LOG=syslog sends the lines to syslog(3) instead of stderr.
+. "$(dirname "$0")/../lib.sh"
+P=$ROOT/pipeline.sh
+export CREDPIPE_BIN=$BIN
+
+new_home
+echo A20261127000123 | "$BIN/check" --home "$H" >/dev/null 2>"$TEST_TMP/err"
+line=$(head -n 1 "$TEST_TMP/err")
+case $line in
+[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z\ check:\ warning:\ A20261127000123:*)
+	ok "a stage's line: ISO 8601 time, program, severity, dossier id: $line" ;;
+*) not_ok "a stage's line: ISO 8601 time, program, severity, dossier id" "$line" ;;
+esac
+"$BIN/check" --home "$TEST_TMP/nohome" </dev/null 2>"$TEST_TMP/err"
+case $(cat "$TEST_TMP/err") in
+*Z\ check:\ warning:\ *"not a credpipe home"*) ok "a configuration error carries time and severity" ;;
+*) not_ok "a configuration error carries time and severity" "$(cat "$TEST_TMP/err")" ;;
+esac
+
+# under systemd, stderr is the journal's stream: JOURNAL_STREAM=dev:inode
+: >"$TEST_TMP/journal"
+js=$(stat -c '%d:%i' "$TEST_TMP/journal")
+echo A20261127000123 | JOURNAL_STREAM=$js "$BIN/check" --home "$H" \
+	>/dev/null 2>>"$TEST_TMP/journal"
+line=$(head -n 1 "$TEST_TMP/journal")
+case $line in
+"<4>check: warning: A20261127000123:"*) ok "under the journal: <4> prefix, no time: $line" ;;
+*) not_ok "under the journal: <4> prefix, no time" "$line" ;;
+esac
+echo A20261127000123 | JOURNAL_STREAM=1:1 "$BIN/check" --home "$H" \
+	>/dev/null 2>"$TEST_TMP/err"
+check "JOURNAL_STREAM naming another stream: plain lines" \
+	grep -q 'Z check: warning: ' "$TEST_TMP/err"
+
+# LOG=syslog: nothing on stderr (the lines go to syslog(3))
+echo "LOG=syslog" >>"$H/credpipe.conf"
+echo A20261127000123 | "$BIN/check" --home "$H" >/dev/null 2>"$TEST_TMP/err"
+expect_eq "LOG=syslog: the stage's warnings leave stderr" "$(cat "$TEST_TMP/err")" ""
+sed -i 's/^LOG=syslog$/LOG=journal/' "$H/credpipe.conf"
+"$P" status --home "$H" >/dev/null 2>&1
+expect_eq "LOG=journal (not a choice) is a configuration error" "$?" 78
+finish
