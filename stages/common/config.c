@@ -506,6 +506,8 @@ config_parse(struct config *cfg, int argc, char **argv,
 		return -1;
 	}
 	log_init(log_program(), (enum log_level)cfg->verbosity);
+	if (cfg->log_syslog)
+		log_use_syslog();
 	return optind;
 }
 
