@@ -627,9 +627,12 @@ static int
 make_batch(struct manifest *m, const struct batch *b)
 {
 	char daydir[4096], temp[4096], final[4096];
+	/* with GROUP, out/ is setgid: its folders keep the bit (and so
+	 * pass the group on) for the mailroom to read the batch */
+	mode_t dir_mode = m->cfg.group[0] != '\0' ? 02750 : 0750;
 
 	fs_path(daydir, sizeof daydir, "%s/courier/%s", m->cfg.out, b->date);
-	if (fs_mkdirs(daydir, 0750) == -1 || fs_fsync_parent(daydir) == -1) {
+	if (fs_mkdirs(daydir, dir_mode) == -1 || fs_fsync_parent(daydir) == -1) {
 		log_warn("%s", daydir);
 		return -1;
 	}
@@ -643,7 +646,7 @@ make_batch(struct manifest *m, const struct batch *b)
 		log_warn("%s", temp);
 		return -1;
 	}
-	chmod(temp, 0750);
+	chmod(temp, dir_mode);
 	if (write_batch_files(m, temp, b) == -1 || fs_fsync_dir(temp) == -1) {
 		int err = errno;
 		fs_remove_tree(temp);
