@@ -176,17 +176,31 @@ bench: deps
 	$(MAKE) all tools
 	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) bash bench/run.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/credpipe \
-	  $(DESTDIR)$(PREFIX)/share/credpipe/schemas \
-	  $(DESTDIR)$(PREFIX)/share/man/man1
+# install: the programs, the shared files, the units and examples, and the
+# man pages as credpipe-<program>.1 so that they collide with no other
+# package's check(1) or records(1).
+SHARE    = $(DESTDIR)$(PREFIX)/share/credpipe
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: all tools
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/credpipe/tools \
+	  $(SHARE)/schemas $(SHARE)/samples $(SHARE)/examples/cron.d \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/man/man1
 	sed 's|^CREDPIPE_PREFIX=.*|CREDPIPE_PREFIX=$(PREFIX)|' pipeline.sh \
 	  > $(DESTDIR)$(PREFIX)/bin/credpipe
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/credpipe
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/libexec/credpipe/
-	install -m 644 schemas/*.xsd $(DESTDIR)$(PREFIX)/share/credpipe/schemas/
-	if ls man/*.1 >/dev/null 2>&1; then \
-	  install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	install -m 755 $(BUILD)/tools/mkpng $(BUILD)/tools/qrpage \
+	  $(DESTDIR)$(PREFIX)/libexec/credpipe/tools/
+	install -m 644 schemas/*.xsd $(SHARE)/schemas/
+	cp -R samples/. $(SHARE)/samples/
+	for f in etc/credpipe.service etc/credpipe.timer etc/credpipe.path; do \
+	  sed 's|@PREFIX@|$(PREFIX)|g' $$f > $(DESTDIR)$(UNITDIR)/$${f#etc/}; \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$${f#etc/}; done
+	sed 's|@PREFIX@|$(PREFIX)|g' etc/cron.d/credpipe > $(SHARE)/examples/cron.d/credpipe
+	$(BIN)/control --home /nonexistent --example-config > $(SHARE)/examples/credpipe.conf
+	for f in man/*.1; do \
+	  name=$${f#man/}; [ "$$name" = credpipe.1 ] || name=credpipe-$$name; \
+	  install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man1/$$name; done
 
 clean:
 	rm -rf build bin
