@@ -10,6 +10,9 @@ CREDPIPE_PREFIX=/usr/local
 #	credpipe drop DIR...
 #	credpipe status [options]
 #	credpipe init --home H [--group G]
+#	credpipe show ID|CODE|NUMBER
+#	credpipe requeue ID
+#	credpipe release ID
 #	credpipe records SUBCOMMAND [ARG...]
 #	credpipe verify [--key FILE] [--status FILE] FILE...
 #	credpipe demo
@@ -70,11 +73,18 @@ export CREDPIPE_SHARE
 
 # --- messages -------------------------------------------------------------
 
-warn() { printf '%s: %s\n' "$PROGRAM" "$*" >&2; }
+# say SEVERITY MESSAGE - a log line as the programs write it (log.c)
+say() {
+	local severity=$1
+	shift
+	printf '%s %s: %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROGRAM" \
+		"$severity" "$*" >&2
+}
+warn() { say warning "$@"; }
 die() {
 	local status=$1
 	shift
-	warn "$@"
+	say error "$@"
 	exit "$status"
 }
 
@@ -84,6 +94,9 @@ usage: credpipe run      [options]   one batch run (what cron calls)
        credpipe drop     DIR...      hand dossier folders to the inbox atomically
        credpipe status   [options]   what waits where, oldest first
        credpipe init --home H [--group G]   make a new HOME
+       credpipe show     ID|CODE|NUMBER  one dossier's whole story
+       credpipe requeue  ID          a not-verified dossier back to check
+       credpipe release  ID          a held dossier tried again
        credpipe records  SUBCOMMAND  import/export/query the registry
        credpipe verify   FILE...     is this report genuine and still valid? (offline)
        credpipe demo                 the whole pipeline on samples/
@@ -430,6 +443,9 @@ cmd_drop() {
 			rm -rf -- "$stage"
 			die 75 "drop: $(printf '%q' "$dir"): copy failed; nothing dropped"
 		fi
+		# complete the moment it appears (SPEC §2): say so, so that a
+		# run started by credpipe.path claims it without waiting
+		[ -e "$stage/READY" ] || : >"$stage/READY"
 		sync -f -- "$stage"
 		# rename into place; never over an existing folder
 		n=1
@@ -492,6 +508,7 @@ demo_round_trip() {
 cmd_demo() {
 	local base=${CREDPIPE_DEMO_DIR:-$PWD/var} home samples status
 	samples=$CREDPIPE_SHARE/samples
+	[ -f "$samples/build.sh" ] || die 70 "demo: no samples in $samples"
 	home=$base/demo-$(date +%Y%m%d-%H%M%S)
 	[ -e "$home" ] && home=$home-$$
 	control init --home "$home" >/dev/null || die 75 "$home: cannot create"
@@ -500,16 +517,17 @@ cmd_demo() {
 	# now rather than after a day
 	opts=(--home "$home" --now 2026-11-28T09:00:00+08:00 --settle 0
 		--incomplete-after 0)
-	if [ -x "$bindir/records" ] && [ -f "$samples/records.xml" ]; then
-		"$bindir/records" "${opts[@]}" import "$samples/records.xml" ||
-			die 70 "demo: importing $samples/records.xml failed"
+	# a demo without its samples would do nothing and say it worked
+	[ -f "$samples/records.xml" ] && [ -f "$samples/build.sh" ] ||
+		die 70 "demo: no samples in $samples"
+	"$bindir/records" "${opts[@]}" import "$samples/records.xml" ||
+		die 70 "demo: importing $samples/records.xml failed"
+	# installed, the page generators live beside the programs
+	if [ -z "${CREDPIPE_BUILD:-}" ] && [ -x "$bindir/tools/mkpng" ]; then
+		export CREDPIPE_BUILD=$bindir
 	fi
-	if [ -f "$samples/build.sh" ]; then
-		bash "$samples/build.sh" "$home/inbox" ||
-			die 70 "demo: $samples/build.sh failed"
-	else
-		warn "demo: $samples/build.sh not found; the inbox is empty"
-	fi
+	bash "$samples/build.sh" "$home/inbox" ||
+		die 70 "demo: $samples/build.sh failed"
 	# The sender printed on courier labels and dispatch lists.
 	cat >>"$home/credpipe.conf" <<'EOF'
 
@@ -565,6 +583,10 @@ verify)
 	;;
 demo)
 	cmd_demo
+	;;
+show | requeue | release)
+	[ "${#operands[@]}" -eq 1 ] || die 64 "$command takes one operand (see --help)"
+	control "$command" "${opts[@]}" -- "${operands[0]}"
 	;;
 init)
 	[ "${#operands[@]}" -eq 0 ] || die 64 "init takes no operands"

@@ -32,6 +32,8 @@ int home_require(const struct config *cfg);
  * why.
  */
 int home_init(const struct config *cfg, const char *group, int *done);
+/* home_config_text - the commented credpipe.conf init writes (malloc'd) */
+char *home_config_text(const char *group);
 /*
  * home_apply_modes - the modes of SPEC's access rule: everything private
  * to HOME's owner, or with GROUP (config) HOME 0750, out/ readable by the

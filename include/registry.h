@@ -151,6 +151,16 @@ long registry_count_ranges(struct registry *reg, const char *courier);
 int registry_each_range_left(struct registry *reg,
     int (*fn)(void *ctx, const char *courier, const char *first,
     const char *last, long left), void *ctx);
+/* registry_record_repair - an operator's repair VERB of DOSSIER_ID at AT */
+int registry_record_repair(struct registry *reg, const char *dossier_id,
+    const char *verb, const char *at);
+/* registry_each_repair - FN(verb, at) for every repair of DOSSIER_ID */
+int registry_each_repair(struct registry *reg, const char *dossier_id,
+    int (*fn)(void *ctx, const char *verb, const char *at), void *ctx);
+/* registry_dossier_of_report - the dossier report CODE or NUMBER KEY was
+ * issued for, into ID; 1 found, 0 not, -1 error */
+int registry_dossier_of_report(struct registry *reg, const char *key,
+    char *id, size_t size);
 /* registry_find_shipment - batch id ("2026-11-28/EMS-1") of a dossier */
 int registry_find_shipment(struct registry *reg, const char *dossier_id,
     char *waybill, size_t wsize, char *batch, size_t bsize);

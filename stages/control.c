@@ -67,11 +67,12 @@ struct rows {
 	size_t n, cap;
 };
 
-enum { OPT_GROUP = 256, OPT_PRINT_CONFIG };
+enum { OPT_GROUP = 256, OPT_PRINT_CONFIG, OPT_EXAMPLE_CONFIG };
 
 struct control_args {
 	const char *group;
 	int print_config;
+	int example_config;
 };
 
 /* usage - the brief manual */
@@ -101,6 +102,8 @@ on_option(int opt, const char *arg, void *ctx)
 		a->group = arg;
 	else if (opt == OPT_PRINT_CONFIG)
 		a->print_config = 1;
+	else if (opt == OPT_EXAMPLE_CONFIG)
+		a->example_config = 1;
 	else
 		return -1;
 	return 0;
@@ -872,6 +875,347 @@ cmd_record(const struct config *cfg, char **arg)
 	return status;
 }
 
+/* new_run_id - OUT/runs/<stamp>-<n>: the first free sequence number */
+static void
+new_run_id(const struct config *cfg, char *id, size_t size)
+{
+	time_t local = cfg->now + (time_t)cfg->tz * 60;
+	char stamp[32], path[4096];
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	for (int n = 1;; n++) {
+		snprintf(id, size, "%s-%d", stamp, n);
+		fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, id);
+		if (!fs_exists(path))
+			return;
+	}
+}
+
+/*
+ * record_repair - an operator's repair in the registry (table repairs)
+ * and as a run record of its own, so that `show` and the run records
+ * tell every hand that touched the dossier.
+ */
+static int
+record_repair(const struct config *cfg, const char *id, const char *verb,
+    const char *outcome)
+{
+	struct registry *reg;
+	char iso[48], run_id[64], path[4096];
+	struct commit c;
+	int status;
+
+	time_format_iso(cfg->now, cfg->tz, iso, sizeof iso);
+	if ((reg = registry_open(cfg->records, &status)) == NULL)
+		return status;
+	if (registry_record_repair(reg, id, verb, iso) == -1) {
+		status = registry_status(reg);
+		registry_close(reg);
+		return status ? status : EX_SOFTWARE;
+	}
+	registry_close(reg);
+	new_run_id(cfg, run_id, sizeof run_id);
+	fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, run_id);
+	if (commit_begin(&c, path, 0640) == -1)
+		return exit_for_errno(errno);
+	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<run xmlns=\"urn:credpipe:run:1\" id=\"%s\" started=\"%s\" "
+	    "elapsed=\"0\" exit=\"0\" repair=\"%s\">\n"
+	    "  <dossier id=\"%s\" outcome=\"%s\"/>\n</run>\n", run_id, iso,
+	    verb, id, outcome);
+	if (commit_end(&c) == -1)
+		return exit_for_errno(errno);
+	return 0;
+}
+
+/*
+ * supersede - move the decision files of dossier DIR (STAGES' results,
+ * REASON, the published result, the notice or report PDF) aside into
+ * DIR/superseded/<n>/, kept for the record; the stages then decide again
+ * from the first missing result, under the dossier's own id.
+ */
+static int
+supersede(const struct config *cfg, const char *id, const char *dir,
+    const char *const *stages)
+{
+	char aside[4096], from[4096], to[4096];
+	int n;
+
+	for (n = 1;; n++) {
+		fs_path(aside, sizeof aside, "%s/superseded/%d", dir, n);
+		if (!fs_exists(aside))
+			break;
+	}
+	if (fs_mkdirs(aside, 0700) == -1)
+		return -1;
+	for (int i = 0; stages[i] != NULL; i++) {
+		fs_path(from, sizeof from, "%s/%s", dir, stages[i]);
+		fs_path(to, sizeof to, "%s/%s", aside, stages[i]);
+		if (fs_exists(from) && fs_rename_durable(from, to) == -1)
+			return -1;
+	}
+	/*
+	 * The published result goes aside too: typeset publishes only over
+	 * a result without a notice, report or hold, so the new decision
+	 * would otherwise never replace the old one.
+	 */
+	result_published_path(cfg, id, from, sizeof from);
+	fs_path(to, sizeof to, "%s/result.xml", aside);
+	if (fs_exists(from) && fs_rename_durable(from, to) == -1)
+		return -1;
+	fs_path(from, sizeof from, "%s/notices/%s.pdf", cfg->out, id);
+	fs_path(to, sizeof to, "%s/notices/%s.superseded-%d.pdf", cfg->out,
+	    id, n);
+	if (fs_exists(from) && fs_rename_durable(from, to) == -1)
+		return -1;
+	return n;
+}
+
+/* published_outcome - the published result of ID into R; 0 or -1 */
+static int
+published(const struct config *cfg, const char *id, struct result *r)
+{
+	char path[4096];
+
+	result_published_path(cfg, id, path, sizeof path);
+	return result_load(r, path);
+}
+
+/*
+ * cmd_requeue - a decided not-verified dossier (or one check rejected)
+ * back to check after the registry was fixed, with its own files and id.
+ * A verified dossier keeps its report: refused.
+ */
+static int
+cmd_requeue(const struct config *cfg, const char *id)
+{
+	static const char *const stages[] = { "check.xml", "typeset.xml",
+	    "manifest.xml", "REASON", NULL };
+	enum spool_place place;
+	char dir[4096], to[4096];
+	struct result r;
+	int n, status;
+
+	if (!id_valid(id)) {
+		log_warnx("requeue: not a dossier id");
+		return EX_USAGE;
+	}
+	place = spool_locate(cfg, id, dir, sizeof dir);
+	if (place == SPOOL_NONE) {
+		log_warnx("%s: no such dossier", id);
+		return EX_DATAERR;
+	}
+	if (place == SPOOL_ACTIVE) {
+		if (!spool_has_state(dir, "check") &&
+		    spool_has_state(dir, "decode")) {
+			printf("%s: already requeued: check decides it at the "
+			    "next run\n", id);
+			return 0;
+		}
+		log_warnx("%s: not decided yet: nothing to requeue", id);
+		return EX_DATAERR;
+	}
+	if (published(cfg, id, &r) == -1) {
+		log_warnx("%s: no published result: nothing to requeue", id);
+		return EX_DATAERR;
+	}
+	if (r.outcome == OUTCOME_VERIFIED) {
+		log_warnx("%s: verified: refused (its report stands)", id);
+		return EX_DATAERR;
+	}
+	if (!spool_has_state(dir, "check") || !spool_has_state(dir, "decode")) {
+		log_warnx("%s: %s before check: requeue cannot help (drop a "
+		    "corrected dossier instead)", id, outcome_name(r.outcome));
+		return EX_DATAERR;
+	}
+	if ((n = supersede(cfg, id, dir, stages)) == -1) {
+		log_warn("%s: cannot set the old decision aside", id);
+		return exit_for_errno(errno);
+	}
+	fs_path(to, sizeof to, "%s/spool/%s", cfg->home, id);
+	if (fs_rename_durable(dir, to) == -1) {
+		log_warn("%s: cannot move it back to the spool", id);
+		return exit_for_errno(errno);
+	}
+	if ((status = record_repair(cfg, id, "requeue", "requeued")) != 0)
+		return status;
+	printf("%s: requeued (the %s decision kept as superseded/%d): check "
+	    "decides it again at the next run\n", id, outcome_name(r.outcome),
+	    n);
+	return 0;
+}
+
+/* cmd_release - a held dossier tried again from typeset */
+static int
+cmd_release(const struct config *cfg, const char *id)
+{
+	static const char *const stages[] = { "typeset.xml", "manifest.xml",
+	    NULL };
+	enum spool_place place;
+	char dir[4096], path[4096];
+	struct result r;
+	int n, held = 0, status;
+
+	if (!id_valid(id)) {
+		log_warnx("release: not a dossier id");
+		return EX_USAGE;
+	}
+	place = spool_locate(cfg, id, dir, sizeof dir);
+	if (place != SPOOL_ACTIVE) {
+		log_warnx("%s: %s: not held", id, place == SPOOL_NONE ?
+		    "no such dossier" : "finished");
+		return EX_DATAERR;
+	}
+	for (int i = 0; stages[i] != NULL; i++) {
+		fs_path(path, sizeof path, "%s/%s", dir, stages[i]);
+		if (fs_exists(path) && result_load(&r, path) == 0 && r.held[0])
+			held = 1;
+	}
+	if (!held) {
+		if (spool_has_state(dir, "check") &&
+		    !spool_has_state(dir, "typeset")) {
+			printf("%s: not held: typeset takes it at the next run\n",
+			    id);
+			return 0;
+		}
+		log_warnx("%s: not held", id);
+		return EX_DATAERR;
+	}
+	if ((n = supersede(cfg, id, dir, stages)) == -1) {
+		log_warn("%s: cannot set the hold aside", id);
+		return exit_for_errno(errno);
+	}
+	if ((status = record_repair(cfg, id, "release", "released")) != 0)
+		return status;
+	printf("%s: released (the hold kept as superseded/%d): typeset tries "
+	    "it again at the next run\n", id, n);
+	return 0;
+}
+
+/* print_repair - one repair of show */
+static int
+print_repair(void *ctx, const char *verb, const char *at)
+{
+	printf("  %s %s\n", at, verb);
+	return 0;
+}
+
+/*
+ * resolve_id - the dossier an operator names: its id, or the code of its
+ * report as printed (grouped, any case), or its paper report number.
+ */
+static int
+resolve_id(const struct config *cfg, const char *arg, char *id, size_t size)
+{
+	char key[64], dir[4096];
+	struct registry *reg;
+	size_t n = 0;
+	int status, rc;
+
+	for (const char *p = arg; *p && n + 1 < sizeof key; p++)
+		if (*p != ' ' && *p != '-')
+			key[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	key[n] = '\0';
+	if (id_valid(key) && spool_locate(cfg, key, dir, sizeof dir) !=
+	    SPOOL_NONE) {
+		snprintf(id, size, "%s", key);
+		return 1;
+	}
+	if ((reg = registry_open(cfg->records, &status)) == NULL)
+		return -1;
+	rc = registry_dossier_of_report(reg, key, id, size);
+	registry_close(reg);
+	return rc;
+}
+
+/* cmd_show - one dossier's whole story */
+static int
+cmd_show(const struct config *cfg, const char *arg)
+{
+	static const char *const places[] = { "nowhere", "spool", "done",
+	    "quarantine" };
+	static const char *const stages[] = { "claim", "validate", "decode",
+	    "check", "typeset", "manifest" };
+	char id[64], dir[4096], path[4096], shown[2048], outcome[32];
+	struct registry *reg;
+	struct result r;
+	struct claim c;
+	char **names;
+	size_t n;
+	int status;
+
+	if (resolve_id(cfg, arg, id, sizeof id) != 1) {
+		show_text(arg, shown, sizeof shown);
+		log_warnx("%s: no dossier, report code or number", shown);
+		return EX_DATAERR;
+	}
+	enum spool_place place = spool_locate(cfg, id, dir, sizeof dir);
+	printf("dossier: %s\nlies in: %s (%s)\n", id, places[place],
+	    place == SPOOL_NONE ? "-" : dir);
+	if (place != SPOOL_NONE && claim_load(dir, &c) == 0)
+		printf("folder: %s\nclaimed: %s\n",
+		    show_text(c.folder, shown, sizeof shown), c.claimed);
+	printf("stage files:");
+	for (size_t i = 0; place != SPOOL_NONE && i < 6; i++)
+		if (spool_has_state(dir, stages[i]))
+			printf(" %s", stages[i]);
+	printf("\n");
+	if (published(cfg, id, &r) == 0) {
+		printf("result: %s", r.held[0] ? "held" : outcome_name(r.outcome));
+		for (int i = 0; i < r.nreasons; i++)
+			printf(" %s", r.reasons[i].code);
+		printf("\n");
+		if (r.decided[0])
+			printf("decided: %s\n", r.decided);
+		if (r.held[0])
+			printf("held: %s\n", show_text(r.held, shown, sizeof shown));
+		if (r.report_code[0])
+			printf("code: %.4s %.4s %.4s %.4s\n", r.report_code,
+			    r.report_code + 4, r.report_code + 8,
+			    r.report_code + 12);
+		if (r.report_number[0])
+			printf("report number: %s\n", r.report_number);
+		if (r.report_file[0])
+			printf("report: %s\n", r.report_file);
+		if (r.notice_file[0])
+			printf("notice: %s\n", r.notice_file);
+		if (r.ship_waybill[0])
+			printf("shipment: %s %s in batch %s\n", r.ship_courier,
+			    r.ship_waybill, r.ship_batch);
+	} else
+		printf("result: none published\n");
+	if ((reg = registry_open(cfg->records, &status)) != NULL) {
+		if (registry_find_decision(reg, id, outcome, sizeof outcome) == 1)
+			printf("registry decision: %s\n", outcome);
+		printf("repairs:\n");
+		registry_each_repair(reg, id, print_repair, NULL);
+		registry_close(reg);
+	}
+	printf("runs:\n");
+	fs_path(path, sizeof path, "%s/runs", cfg->out);
+	if (fs_list(path, keep_xml, NULL, &names, &n) == 0) {
+		char needle[96];
+
+		snprintf(needle, sizeof needle, "<dossier id=\"%s\"", id);
+		for (size_t i = 0; i < n; i++) {
+			char *text, file[4096];
+			size_t len;
+
+			fs_path(file, sizeof file, "%s/%s", path, names[i]);
+			if (fs_read_file(file, 64 * 1024 * 1024, &text, &len) == 0) {
+				if (strstr(text, needle) != NULL)
+					printf("  %.*s\n", (int)strlen(names[i]) - 4,
+					    names[i]);
+				free(text);
+			}
+		}
+		fs_list_free(names, n);
+	}
+	return 0;
+}
+
 /* cmd_status - what waits where, oldest first, against the deadline */
 static int
 cmd_status(const struct config *cfg)
@@ -896,8 +1240,9 @@ main(int argc, char **argv)
 	static const struct option extra[] = {
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+		{ "example-config", no_argument, NULL, OPT_EXAMPLE_CONFIG },
 		{ NULL, 0, NULL, 0 } };
-	struct control_args args = { "", 0 };
+	struct control_args args = { "", 0, 0 };
 	struct config cfg;
 	int status, argi, done;
 	const char *verb;
@@ -909,7 +1254,14 @@ main(int argc, char **argv)
 	if (argi == -1)
 		return status;
 	verb = argi < argc ? argv[argi] : NULL;
-	if (args.print_config && verb == NULL) {
+	if (args.example_config && verb == NULL) {
+		char *text = home_config_text("");
+
+		if (text == NULL || fputs(text, stdout) == EOF ||
+		    fflush(stdout) == EOF)
+			fatal("example config");
+		free(text);
+	} else if (args.print_config && verb == NULL) {
 		if ((status = home_require(&cfg)) == 0)
 			status = print_config(&cfg);
 	} else if (verb != NULL && strcmp(verb, "status") == 0 &&
@@ -920,6 +1272,15 @@ main(int argc, char **argv)
 	    argc - argi == 8) {
 		if ((status = home_require(&cfg)) == 0)
 			status = cmd_record(&cfg, argv + argi + 1);
+	} else if (verb != NULL && argc - argi == 2 &&
+	    (strcmp(verb, "requeue") == 0 || strcmp(verb, "release") == 0 ||
+	    strcmp(verb, "show") == 0)) {
+		if ((status = home_require(&cfg)) == 0)
+			status = strcmp(verb, "show") == 0 ?
+			    cmd_show(&cfg, argv[argi + 1]) :
+			    strcmp(verb, "requeue") == 0 ?
+			    cmd_requeue(&cfg, argv[argi + 1]) :
+			    cmd_release(&cfg, argv[argi + 1]);
 	} else if (verb != NULL && strcmp(verb, "init") == 0 &&
 	    argc - argi == 1 && !args.print_config) {
 		status = home_init(&cfg, args.group[0] != '\0' ? args.group :

@@ -85,22 +85,18 @@ home_empty(const char *home, const char **stranger)
 	return empty;
 }
 
-/* write_config - HOME/credpipe.conf: every key, commented, with its default */
-static int
-write_config(const struct config *cfg, const char *group)
+/* home_config_text - the commented credpipe.conf, malloc'd; NULL on ENOMEM */
+char *
+home_config_text(const char *group)
 {
 	const struct config_key *k;
-	struct commit c;
-	char path[4096];
+	char *text = NULL;
+	size_t len;
+	FILE *fp;
 
-	fs_path(path, sizeof path, "%s/credpipe.conf", cfg->home);
-	if (fs_exists(path))
-		return 0;       /* an interrupted init wrote it, or the operator */
-	if (commit_begin(&c, path, 0600) == -1) {
-		log_warn("%s", path);
-		return -1;
-	}
-	commit_printf(&c,
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	fprintf(fp,
 	    "# credpipe.conf - KEY=value lines; CREDPIPE_KEY in the environment\n"
 	    "# and --key on the command line override them (credpipe(1)).\n"
 	    "# Every key is listed with its default; an unknown key is an\n"
@@ -108,17 +104,38 @@ write_config(const struct config *cfg, const char *group)
 	for (k = config_known_keys(); k->key != NULL; k++) {
 		if (strcmp(k->key, "HOME") == 0 || strcmp(k->key, "NOW") == 0)
 			continue;       /* set where the file is found / tests */
-		commit_printf(&c, "\n# %s\n", k->meaning);
+		fprintf(fp, "\n# %s\n", k->meaning);
 		if (strcmp(k->key, "GROUP") == 0 && group[0] != '\0')
-			commit_printf(&c, "GROUP=%s\n", group);
+			fprintf(fp, "GROUP=%s\n", group);
 		else
-			commit_printf(&c, "#%s=%s\n", k->key, k->fallback);
+			fprintf(fp, "#%s=%s\n", k->key, k->fallback);
 	}
-	if (commit_end(&c) == -1) {
+	if (fclose(fp) == EOF) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* write_config - HOME/credpipe.conf: every key, commented, with its default */
+static int
+write_config(const struct config *cfg, const char *group)
+{
+	char path[4096], *text;
+	int rc;
+
+	fs_path(path, sizeof path, "%s/credpipe.conf", cfg->home);
+	if (fs_exists(path))
+		return 0;       /* an interrupted init wrote it, or the operator */
+	if ((text = home_config_text(group)) == NULL) {
 		log_warn("%s", path);
 		return -1;
 	}
-	return 0;
+	rc = commit_file(path, text, strlen(text), 0600);
+	if (rc == -1)
+		log_warn("%s", path);
+	free(text);
+	return rc;
 }
 
 /* apply_mode - chmod, and chgrp to GID when GID is not -1 */

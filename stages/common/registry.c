@@ -1776,3 +1776,79 @@ registry_each_range_left(struct registry *reg,
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/*
+ * registry_record_repair - an operator's repair (requeue, release) of
+ * DOSSIER_ID at AT, kept beside the decisions. The table is made on first
+ * use, so that registries made before it need no migration.
+ */
+int
+registry_record_repair(struct registry *reg, const char *dossier_id,
+    const char *verb, const char *at)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec(reg, "CREATE TABLE IF NOT EXISTS repairs ("
+	    "  id INTEGER PRIMARY KEY,"
+	    "  dossier_id TEXT NOT NULL,"
+	    "  verb TEXT NOT NULL,"
+	    "  at TEXT NOT NULL)") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(reg->db, "INSERT INTO repairs (dossier_id, "
+	    "verb, at) VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
+		fail(reg, sqlite3_errcode(reg->db), "record repair");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, dossier_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, verb, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		fail(reg, rc, "record repair");
+		return -1;
+	}
+	return 0;
+}
+
+/* registry_each_repair - FN(verb, at) for every repair of DOSSIER_ID */
+int
+registry_each_repair(struct registry *reg, const char *dossier_id,
+    int (*fn)(void *ctx, const char *verb, const char *at), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT verb, at FROM repairs "
+	    "WHERE dossier_id = ?1 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return 0;       /* no repair was ever recorded */
+	sqlite3_bind_text(st, 1, dossier_id, -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* registry_dossier_of_report - the dossier a report CODE or NUMBER was
+ * issued for into ID: 1 found, 0 not (or imported), -1 error */
+int
+registry_dossier_of_report(struct registry *reg, const char *key, char *id,
+    size_t size)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT dossier_id FROM reports "
+	    "WHERE (code = ?1 OR number = ?1) AND dossier_id IS NOT NULL",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(id, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

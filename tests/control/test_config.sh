@@ -28,7 +28,7 @@ for pair in SETLE:SETTLE SENDER_NAM:SENDER_NAME batchsize:BATCH_SIZE; do
 	err=$("$P" run --home "$H" --now "$NOW" 2>&1 >/dev/null)
 	expect_eq "unknown key $key: run exits 78" "$?" 78
 	case $err in
-	"credpipe: $H/credpipe.conf:"*"unknown key ${key^^} (did you mean $near?)")
+	*" credpipe: warning: $H/credpipe.conf:"*"unknown key ${key^^} (did you mean $near?)")
 		ok "unknown key $key: named, with $near, by credpipe" ;;
 	*) not_ok "unknown key $key: named, with $near, by credpipe" "$err" ;;
 	esac
@@ -45,7 +45,7 @@ expect_eq "the keys beyond the options are known (GROUP, LOG, DEADLINE_DAYS)" "$
 new_home
 err=$("$P" run --home "$H" --now "$NOW" --font /nonexistent/font.ttf 2>&1 >/dev/null)
 expect_eq "a missing --font: run exits 78" "$?" 78
-case $err in credpipe:*FONT*nonexistent*) ok "the font error is credpipe's: $err" ;;
+case $err in *" credpipe: warning: FONT"*nonexistent*) ok "the font error is credpipe's: $err" ;;
 *) not_ok "the font error is credpipe's" "$err" ;; esac
 echo "FONT=/nonexistent/font.ttf" >>"$H/credpipe.conf"
 echo A20261127000123 | "$BIN/typeset" --home "$H" >/dev/null 2>&1

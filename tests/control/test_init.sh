@@ -76,7 +76,8 @@ while IFS='|' read -r what cmd; do
 	rc=$?
 	expect_eq "$what on a missing HOME exits 78" "$rc" 78
 	case $out in
-	"credpipe: $T: not a credpipe home: run credpipe init --home $T")
+	*" credpipe: error: $T: not a credpipe home: run credpipe init --home $T" | \
+	*" credpipe: warning: $T: not a credpipe home: run credpipe init --home $T")
 		ok "$what says: not a credpipe home (as credpipe)" ;;
 	*) not_ok "$what says: not a credpipe home (as credpipe)" "$out" ;;
 	esac

@@ -107,17 +107,19 @@ done
 expect_eq "drop of odd names exits 0" "$?" 0
 for name in "${names[@]}"; do
 	dest=${name#.}
-	if diff -r --no-dereference "$src/$name" "$H/inbox/$dest" >/dev/null 2>&1; then
-		ok "drop $(printf '%q' "$name"): same content under $(printf '%q' "$dest")"
+	# the same content, and the READY mark of a folder complete on arrival
+	if diff -r --no-dereference -x READY "$src/$name" "$H/inbox/$dest" >/dev/null 2>&1 &&
+		[ -f "$H/inbox/$dest/READY" ]; then
+		ok "drop $(printf '%q' "$name"): same content, READY, under $(printf '%q' "$dest")"
 	else
-		not_ok "drop $(printf '%q' "$name"): same content under $(printf '%q' "$dest")"
+		not_ok "drop $(printf '%q' "$name"): same content, READY, under $(printf '%q' "$dest")"
 	fi
 done
 check "drop keeps links as links" test -L "$H/inbox/with space/link"
 check "no staging folder is left" test -z "$(find "$H/inbox" -maxdepth 1 -name '.drop-*')"
 "$P" drop --home "$H" "$src/with space/" >/dev/null 2>&1
 check "dropping the same name again adds a suffix" \
-	diff -r --no-dereference "$src/with space" "$H/inbox/with space~2"
+	diff -r --no-dereference -x READY "$src/with space" "$H/inbox/with space~2"
 mkdir -p "$TEST_TMP/real"
 ln -s "$TEST_TMP/real" "$TEST_TMP/alias"
 credpipe drop --home "$H" "$TEST_TMP/alias"
