@@ -158,7 +158,7 @@ int
 home_apply_modes(const struct config *cfg)
 {
 	static const char *const out_dirs[] = { "", "/results", "/reports",
-	    "/notices", "/courier", "/runs" };
+	    "/notices", "/courier", "/runs", "/publish" };
 	gid_t gid = (gid_t)-1;
 	char path[4096];
 

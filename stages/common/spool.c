@@ -58,7 +58,7 @@ spool_init(const struct config *cfg)
 	static const char *private_dirs[] = { "spool", "done", "quarantine",
 	                                      "keys" };
 	static const char *out_dirs[] = { "results", "reports", "notices",
-	                                  "courier", "runs" };
+	                                  "courier", "runs", "publish" };
 	char path[4096];
 
 	if (fs_mkdirs(cfg->home, 0700) == -1)
