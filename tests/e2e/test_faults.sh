@@ -91,7 +91,7 @@ faulty_runs() {
 			0) ;;
 			75)
 				tempfailed[$stage]=1
-				grep -q "^$stage: .*\($H\|records\.db\)" "$TEST_TMP/fault.err" ||
+				grep -q "^[0-9T:Z-]* $stage: [a-z]*: .*\($H\|records\.db\)" "$TEST_TMP/fault.err" ||
 					named+="$stage "
 				;;
 			*) bad+="$pair " ;;
