@@ -192,7 +192,7 @@ for stage in ingest validate decode check typeset manifest; do
 		>/dev/null 2>"$TEST_TMP/stage.err"
 	status=$?
 	expect_eq "disk full: $stage alone exits 75" "$status" 75
-	if grep -q "^$stage: .*\($H\|records\.db\)" "$TEST_TMP/stage.err"; then
+	if grep -q "^[0-9T:Z-]* $stage: [a-z]*: .*\($H\|records\.db\)" "$TEST_TMP/stage.err"; then
 		ok "disk full: $stage names the file or registry"
 	else
 		not_ok "disk full: $stage names the file or registry" "$(head -n 3 "$TEST_TMP/stage.err")"
