@@ -860,9 +860,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: check [options] < ids > ids\n"
-	    "Check each dossier id on stdin against the registry (SPEC §4)\n"
+	    "Check each dossier id on stdin against the registry\n"
 	    "and write check.xml; every id goes on to stdout.\n"
-	    "See check(1).\n\n%s", config_common_help());
+	    "See credpipe-check(1).\n\n%s", config_common_help());
 }
 
 int

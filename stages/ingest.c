@@ -957,7 +957,7 @@ usage(FILE *fp)
 	    "usage: ingest [options]\n"
 	    "Claim complete dossier folders from the inbox into HOME/spool\n"
 	    "and write their ids (first those of unfinished dossiers) to\n"
-	    "stdout, one per line. See ingest(1).\n\n"
+	    "stdout, one per line. See credpipe-ingest(1).\n\n"
 	    "  --list           list inbox entries and their state, claim "
 	    "nothing\n"
 	    "  --print-config   print the resolved options (for "

@@ -111,7 +111,7 @@ usage(FILE *fp)
 	    "       records [options] payload CODE\n"
 	    "       records [options] publish [FILE]\n"
 	    "Import, export and query the registry of issued records.\n"
-	    "See records(1).\n\n%s", config_common_help());
+	    "See credpipe-records(1).\n\n%s", config_common_help());
 }
 
 /* on_option - records' own options */

@@ -1097,7 +1097,7 @@ usage(FILE *fp)
 	    "Issue the report PDF of each verified dossier (codes and paper\n"
 	    "report numbers into the registry) and the notice of each\n"
 	    "rejected or not verified one; write every id to stdout.\n"
-	    "See typeset(1).\n\nOptions:\n%s", config_common_help());
+	    "See credpipe-typeset(1).\n\nOptions:\n%s", config_common_help());
 }
 
 int

@@ -98,9 +98,9 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: validate [options] < ids\n"
 	    "Judge each dossier id on stdin against schemas/dossier.xsd and\n"
-	    "the rules of SPEC §3; write validate.xml, reject (result,\n"
+	    "the validation rules; write validate.xml, reject (result,\n"
 	    "quarantine) what fails; every id goes on to stdout.\n"
-	    "See validate(1).\n\n%s", config_common_help());
+	    "See credpipe-validate(1).\n\n%s", config_common_help());
 }
 
 /* shown_name - NAME if it is a tame file name, else a placeholder */

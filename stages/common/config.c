@@ -135,25 +135,60 @@ config_key_nearest(const char *key)
 	return best;
 }
 
-/* config_common_help - the shared options, for --help texts */
+/*
+ * Each shared option's help line, and which programs use it: a
+ * program's --help lists only the options it reads.
+ */
+static const struct {
+	const char *line;
+	const char *programs;   /* " name name " or NULL: every program */
+} option_help[] = {
+	{ "  --home DIR                 state root ($CREDPIPE_HOME, else\n"
+	  "                             " CONFIG_DEFAULT_HOME ")\n", NULL },
+	{ "  --inbox DIR  --out DIR     inbox, outputs (HOME/inbox, HOME/out)\n",
+	  NULL },
+	{ "  --records FILE             the registry (HOME/records.db)\n",
+	  " ingest check typeset manifest records control " },
+	{ "  --jobs N                   parallel workers (default: CPUs)\n",
+	  " ingest decode check typeset control " },
+	{ "  --now TIME                 the clock, ISO 8601 (replays, tests)\n",
+	  NULL },
+	{ "  --settle SECONDS           quiet time before claiming (60)\n",
+	  " ingest control " },
+	{ "  --incomplete-after HOURS   reject incomplete folders after (24)\n",
+	  " ingest control " },
+	{ "  --verify-url URL           base URL in report QR codes\n",
+	  " decode check typeset manifest records " },
+	{ "  --tz OFFSET                office time zone (+08:00)\n", NULL },
+	{ "  --font FILE                CJK TrueType font (fontconfig)\n",
+	  " typeset manifest " },
+	{ "  --batch-size N             parcels per courier batch (50)\n",
+	  " manifest " },
+	{ "  --config FILE              KEY=value file (HOME/credpipe.conf)\n",
+	  NULL },
+	{ "  --quiet | --verbose        what is printed\n", NULL },
+	{ "  --help | --version\n", NULL },
+};
+
+/* config_common_help - the shared options this program uses, and its
+ * man page, for --help texts */
 const char *
 config_common_help(void)
 {
-	return
-	"  --home DIR                 state root ($CREDPIPE_HOME, else\n"
-	"                             " CONFIG_DEFAULT_HOME ")\n"
-	"  --inbox DIR  --out DIR  --records FILE\n"
-	"  --jobs N                   parallel workers (default: CPUs)\n"
-	"  --now TIME                 the clock, ISO 8601 (replays, tests)\n"
-	"  --settle SECONDS           quiet time before claiming (60)\n"
-	"  --incomplete-after HOURS   reject incomplete folders after (24)\n"
-	"  --verify-url URL           base URL in report QR codes\n"
-	"  --tz OFFSET                office time zone (+08:00)\n"
-	"  --font FILE                CJK TrueType font (fontconfig)\n"
-	"  --batch-size N             parcels per courier batch (50)\n"
-	"  --config FILE              KEY=value file\n"
-	"  --quiet | --verbose        what is printed\n"
-	"  --help | --version\n";
+	static char text[2048];
+	char me[64];
+	size_t used = 0;
+
+	snprintf(me, sizeof me, " %s ", log_program());
+	for (size_t i = 0; i < sizeof option_help / sizeof *option_help; i++)
+		if (option_help[i].programs == NULL ||
+		    strstr(option_help[i].programs, me) != NULL)
+			used += (size_t)snprintf(text + used, sizeof text - used,
+			    "%s", option_help[i].line);
+	snprintf(text + used, sizeof text - used,
+	    "Manual: man credpipe-%s (credpipe-%s(1)).\n", log_program(),
+	    log_program());
+	return text;
 }
 
 /* key_normalise - "incomplete-after" -> "INCOMPLETE_AFTER" */

@@ -59,4 +59,17 @@ expect_eq "two runs at the same --now: two run records" \
 	"$(find "$H/out/runs" -name '*.xml' | wc -l)" 2
 ids=$(sed -n 's/.*<run [^>]* id="\([^"]*\)".*/\1/p' "$H"/out/runs/*.xml | sort -u | wc -l)
 expect_eq "with two different ids" "$ids" 2
+
+# --- each program's --help: its own options, and its man page ---------------------
+for prog in ingest validate decode check typeset manifest records; do
+	"$BIN/$prog" --help >"$TEST_TMP/help" 2>&1
+	check "$prog --help cites credpipe-$prog(1)" grep -q "credpipe-$prog(1)" "$TEST_TMP/help"
+	check "$prog --help cites no SPEC" test -z "$(grep 'SPEC' "$TEST_TMP/help")"
+done
+"$BIN/manifest" --help >"$TEST_TMP/help" 2>&1
+check "manifest --help lists --batch-size" grep -q -- '--batch-size' "$TEST_TMP/help"
+check "manifest --help does not list --settle" test -z "$(grep -- '--settle' "$TEST_TMP/help")"
+"$BIN/ingest" --help >"$TEST_TMP/help" 2>&1
+check "ingest --help does not list --font or --batch-size" \
+	test -z "$(grep -e '--font' -e '--batch-size' "$TEST_TMP/help")"
 finish
