@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tests/build/test_clang.sh - the whole tree builds with clang under the
-# same -Werror flags as with gcc (CC=clang, build/clang), and the unit
-# tests of that build pass: a second compiler catches what the first
-# one's warnings and optimiser let through.
+# same -Werror flags as with gcc (CC=clang, build/clang), the unit tests
+# of that build pass, and so do the validate stage's tests run on its
+# programs: a second compiler catches what the first one's warnings and
+# optimiser let through. (The whole suite once more would cost minutes;
+# validate's tests take seconds and run a stage of it end to end.)
 set -u
 cd "$(dirname "$0")/../.." || exit 70
 log=$(mktemp "${TMPDIR:-/tmp}/credpipe-clang.XXXXXX") || exit 70
@@ -29,3 +31,11 @@ for t in build/clang/tests/test_*; do
 		grep -v '^ok - ' "$log" | sed 's/^/# /' | head -n 20
 	fi
 done
+if CREDPIPE_BIN=build/clang/bin CREDPIPE_BUILD=build/clang \
+    bash tests/run.sh validate >"$log" 2>&1; then
+	echo "ok - clang: the validate tests on the clang programs" \
+	    "($(tail -n 1 "$log"))"
+else
+	echo "not ok - clang: the validate tests on the clang programs"
+	grep -v '^ok - ' "$log" | sed 's/^/# /' | head -n 20
+fi
