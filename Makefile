@@ -69,7 +69,9 @@ ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) $(HARDEN) \
             $(REPRO) -Iinclude $(PKGCFLAGS) \
             -DCREDPIPE_VERSION='"$(VERSION)"' $(CFLAGS) -MMD -MP
 ALLLDFLAGS = $(LDHARDEN) $(LDFLAGS)
-LDLIBS    = $(PKGLIBS) -lhpdf -lzint -lm -lpthread
+# MuPDF is a static library in Debian: its private libraries too
+MUPDFLIBS := $(shell pkg-config --static --libs mupdf 2>/dev/null)
+LDLIBS    = $(PKGLIBS) $(MUPDFLIBS) -lhpdf -lzint -lm -lpthread
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 LIB_SRC  = $(wildcard stages/common/*.c)

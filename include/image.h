@@ -1,5 +1,6 @@
 /*
- * image.h - safe PNG and JPEG loading for validation and decoding.
+ * image.h - safe PNG, JPEG and PDF (first pages) loading for validation
+ * and decoding.
  */
 #ifndef CREDPIPE_IMAGE_H
 #define CREDPIPE_IMAGE_H
@@ -24,7 +25,8 @@ struct image {
 
 /*
  * image_probe - read only the header of PATH (no link followed): a PNG's
- * signature and IHDR, or a JPEG's markers (and that it reaches its EOI):
+ * signature and IHDR, a JPEG's markers (and that it reaches its EOI), or
+ * a PDF parsed (complete, unencrypted, its first pages' sizes):
  * dimensions, as shown, into *W, *H. 0 ok; -1 with a sentence for a
  * person in WHY ("not a PNG or JPEG file (looks like GIF)", ...).
  */

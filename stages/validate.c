@@ -291,7 +291,8 @@ same_hex(const char *a, const char *b)
 /*
  * check_attachment - one attachment: its name, that it exists and is a
  * regular file (links were reported by find_links), its size, its image
- * header and trailer (PNG or JPEG, told by content), its digest. Returns 1 when the file is missing.
+ * header and trailer (PNG or JPEG, or a PDF for a verification report,
+ * told by content), its digest. Returns 1 when the file is missing.
  */
 static int
 check_attachment(const char *files, int index, const struct attachment *a,
@@ -340,6 +341,12 @@ check_attachment(const char *files, int index, const struct attachment *a,
 	}
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		fatal("%s", path);
+	if (image_format_fd(fd) == IMAGE_PDF &&
+	    strcmp(a->kind, "verification-report") != 0)
+		result_add_reason(r, "bad-attachment", "attachments",
+		    "The %s attachment %s is a PDF: only a verification "
+		    "report may be a PDF; other attachments are PNG or JPEG "
+		    "images.", a->kind, a->file);
 	if (image_format_fd(fd) == IMAGE_PNG &&
 	    !ends_with_iend(fd, st.st_size))
 		result_add_reason(r, "bad-attachment", "attachments",

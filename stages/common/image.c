@@ -1,6 +1,7 @@
 /*
- * image.c - safe image loading: any PNG (libpng) or JPEG (jpeg.c,
- * libjpeg-turbo) to 8-bit gray, the format told by content, never by name.
+ * image.c - safe image loading: any PNG (libpng), JPEG (jpeg.c,
+ * libjpeg-turbo) or PDF (pdfpage.c, MuPDF; its first pages) to 8-bit
+ * gray, the format told by content, never by name.
  *
  * Uploaded scans are hostile input. Every path here ends in 0 or -1 with
  * a sentence for a person; nothing crashes and nothing big is allocated
@@ -41,6 +42,7 @@
 
 #include "image.h"
 #include "jpeg.h"
+#include "pdfpage.h"
 
 /* ancillary chunks: at most this many, each at most this big (inflated) */
 #define IMAGE_CHUNK_CACHE_MAX 256
@@ -50,7 +52,7 @@
 
 struct image_reader {
 	FILE *fp;
-	int jpeg;               /* a JPEG: the whole file is in DATA */
+	enum image_format format;       /* JPEG, PDF: the file is in DATA */
 	unsigned char *data;
 	size_t len;
 	struct jpeg_header jpeg_header;
@@ -183,11 +185,12 @@ on_read(png_structp png, png_bytep data, size_t len)
 /*
  * open_checked - open PATH without following a link, require a regular
  * file of 1..IMAGE_MAX_BYTES bytes, and tell the format from the content:
- * a PNG signature (its 8 bytes are consumed) or a JPEG start of image
- * (*JPEG set, the file rewound). NULL with WHY.
+ * a PNG signature (its 8 bytes are consumed), a JPEG start of image or
+ * "%PDF-" (the file rewound), into *FORMAT. NULL with WHY.
  */
 static FILE *
-open_checked(const char *path, int *jpeg, char *why, size_t size)
+open_checked(const char *path, enum image_format *format, char *why,
+    size_t size)
 {
 	unsigned char sig[12];
 	struct stat st;
@@ -231,20 +234,22 @@ open_checked(const char *path, int *jpeg, char *why, size_t size)
 		return NULL;
 	}
 	n = fread(sig, 1, sizeof sig, fp);
-	*jpeg = n >= 3 && memcmp(sig, "\xFF\xD8\xFF", 3) == 0;
-	if (*jpeg) {
+	*format = IMAGE_PNG;
+	if ((n >= 3 && memcmp(sig, "\xFF\xD8\xFF", 3) == 0) ||
+	    (n >= 5 && memcmp(sig, "%PDF-", 5) == 0)) {
+		*format = sig[0] == 0xFF ? IMAGE_JPEG : IMAGE_PDF;
 		rewind(fp);
 		return fp;
 	}
 	if (n < 8 || png_sig_cmp(sig, 0, 8) != 0) {
 		if ((kind = sniff(sig, n)) != NULL)
-			say(why, size, "not a PNG or JPEG file (looks like %s)",
-			    kind);
+			say(why, size, "not a PNG, JPEG or PDF file (looks "
+			    "like %s)", kind);
 		else if (n < 8 && png_sig_cmp(sig, 0, n) == 0)
 			say(why, size, "truncated PNG data (%zu bytes)", n);
 		else
-			say(why, size, "not a PNG or JPEG file (no PNG or JPEG "
-			    "signature)");
+			say(why, size, "not a PNG, JPEG or PDF file (no "
+			    "signature of any)");
 		fclose(fp);
 		return NULL;
 	}
@@ -295,13 +300,14 @@ crc32_ihdr(const png_byte *head, const png_byte *data)
 }
 
 /*
- * jpeg_start - a JPEG: the whole file into memory (at most
- * IMAGE_MAX_BYTES, checked by open_checked), its markers walked, the
- * pixel count checked; width and height as the photo is shown (EXIF
- * orientation 5..8 swaps them). R->why says what failed.
+ * whole_start - a JPEG or PDF: the whole file into memory (at most
+ * IMAGE_MAX_BYTES, checked by open_checked), then its header checked:
+ * a JPEG's markers walked, a PDF parsed (pdfpage.c); the pixel count
+ * checked; width and height as the page is shown (EXIF orientation 5..8
+ * swaps them). R->why says what failed.
  */
 static int
-jpeg_start(struct image_reader *r)
+whole_start(struct image_reader *r)
 {
 	struct stat st;
 	struct jpeg_header *hd = &r->jpeg_header;
@@ -324,10 +330,17 @@ jpeg_start(struct image_reader *r)
 			    "being read");
 		return -1;
 	}
-	if (jpeg_probe(r->data, r->len, hd, r->why, sizeof r->why) == -1)
-		return -1;
-	r->width = hd->orientation >= 5 ? hd->height : hd->width;
-	r->height = hd->orientation >= 5 ? hd->width : hd->height;
+	if (r->format == IMAGE_PDF) {
+		if (pdfpage_probe(r->data, r->len, &r->width, &r->height,
+		    r->why, sizeof r->why) == -1)
+			return -1;
+	} else {
+		if (jpeg_probe(r->data, r->len, hd, r->why, sizeof r->why) ==
+		    -1)
+			return -1;
+		r->width = hd->orientation >= 5 ? hd->height : hd->width;
+		r->height = hd->orientation >= 5 ? hd->width : hd->height;
+	}
 	if ((unsigned long long)r->width * r->height > IMAGE_MAX_PIXELS) {
 		say(r->why, sizeof r->why, "declares %u×%u pixels, more "
 		    "than %lu megapixels", hd->width, hd->height,
@@ -347,11 +360,11 @@ reader_start(struct image_reader *r, const char *path, int transform)
 	png_uint_32 w, h;
 	int depth, color, interlace;
 
-	if ((r->fp = open_checked(path, &r->jpeg, r->why, sizeof r->why)) ==
+	if ((r->fp = open_checked(path, &r->format, r->why, sizeof r->why)) ==
 	    NULL)
 		return -1;
-	if (r->jpeg)
-		return jpeg_start(r);
+	if (r->format != IMAGE_PNG)
+		return whole_start(r);
 	r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, on_error,
 	    on_warning);
 	if (r->png == NULL || (r->info = png_create_info_struct(r->png)) ==
@@ -498,8 +511,8 @@ image_reader_open(const char *path, struct image_reader **out, unsigned *w,
 		reader_free(r);
 		return -1;
 	}
-	if (r->jpeg) {
-		/* libjpeg allocates as it decodes (image_reader_rows) */
+	if (r->format != IMAGE_PNG) {
+		/* the decoder allocates as it decodes (image_reader_rows) */
 		*w = r->width;
 		*h = r->height;
 		*out = r;
@@ -534,16 +547,22 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 		upto = r->height;
 	if (r->rows_done >= upto)
 		return 0;
-	if (r->jpeg) {
+	if (r->format != IMAGE_PNG) {
 		struct image img;
+		int rc;
 
 		/* whole: EXIF orientation may put any stored row on top */
-		if (jpeg_decode_gray(r->data, r->len, &r->jpeg_header, 1, &img,
-		    why, size) == -1)
+		if (r->format == IMAGE_PDF)
+			rc = pdfpage_render(r->data, r->len, &img, why, size);
+		else
+			rc = jpeg_decode_gray(r->data, r->len, &r->jpeg_header,
+			    1, &img, why, size);
+		if (rc == -1)
 			return -1;
 		if (img.width != r->width || img.height != r->height) {
-			say(why, size, "invalid JPEG (decoded %u×%u, header "
-			    "says %u×%u)", img.width, img.height, r->width,
+			say(why, size, "invalid %s (decoded %u×%u, header "
+			    "says %u×%u)", r->format == IMAGE_PDF ? "PDF" :
+			    "JPEG", img.width, img.height, r->width,
 			    r->height);
 			image_free(&img);
 			return -1;

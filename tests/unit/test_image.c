@@ -145,9 +145,9 @@ test_broken(void)
 		{ "jpeg.png", "\xff\xd8\xff\xe0\0\x10JFIF", 10,
 		  "truncated JPEG data (the file ends in its header)" },
 		{ "gif.png", "GIF89a\1\0\1\0", 10,
-		  "not a PNG or JPEG file (looks like GIF)" },
+		  "not a PNG, JPEG or PDF file (looks like GIF)" },
 		{ "text.png", "hello, world\n", 13,
-		  "not a PNG or JPEG file (no PNG or JPEG signature)" },
+		  "not a PNG, JPEG or PDF file (no signature of any)" },
 		{ "sig.png", "\x89PNG\r\n\x1a\n", 8, "truncated PNG data" },
 		{ "short.png", "\x89PNG", 4, "truncated PNG data (4 bytes)" },
 	};
