@@ -25,6 +25,8 @@ struct config_key {
 	const char *fallback;   /* the default, as a person reads it */
 	const char *meaning;
 };
+#define CONFIG_WORKER_MEMORY_MB 1024UL
+#define CONFIG_WORKER_TIME 60
 
 struct config_entry {
 	char *key;          /* upper case, '_' separated */
@@ -54,6 +56,11 @@ struct config {
 	char group[256];        /* GROUP: "" = HOME private to its owner */
 	int log_syslog;         /* LOG=syslog */
 	int deadline_days;      /* DEADLINE_DAYS */
+	/* parsers of untrusted content in workers (sandbox.h) */
+	int workers;                    /* WORKERS: 1 (default) or 0 */
+	unsigned long worker_memory_mb; /* WORKER_MEMORY: MB per worker */
+	unsigned worker_time;           /* WORKER_TIME: seconds per item */
+	char worker_user[64];           /* WORKER_USER: when run as root */
 	int help;               /* --help was given */
 	int version;            /* --version was given */
 

@@ -54,6 +54,13 @@ struct image_reader;
 /* image_reader_open - header checked, buffers ready; 0 or -1 with WHY */
 int image_reader_open(const char *path, struct image_reader **r,
     unsigned *w, unsigned *h, char *why, size_t size);
+/*
+ * image_reader_open_fd - the same from FD, an open regular file at offset
+ * 0 (a worker that may not open the spool); FD is closed with the reader
+ * or on failure.
+ */
+int image_reader_open_fd(int fd, struct image_reader **r, unsigned *w,
+    unsigned *h, char *why, size_t size);
 /* image_reader_rows - decode up to row UPTO; 0 or -1 with WHY */
 int image_reader_rows(struct image_reader *r, unsigned upto, char *why,
     size_t size);

@@ -64,6 +64,9 @@ void qrscan_free(struct qrscan *qs);
  */
 int qrscan_file(struct qrscan *qs, const char *path,
     const struct qrscan_options *opt, struct scan_attachment *sa);
+/* qrscan_fd - the same for the PNG open as FD (closed when done) */
+int qrscan_fd(struct qrscan *qs, int fd, const struct qrscan_options *opt,
+    struct scan_attachment *sa);
 /* qrscan_image - find the QR codes of a loaded image into SA */
 int qrscan_image(struct qrscan *qs, const struct image *img,
     const struct qrscan_options *opt, struct scan_attachment *sa);

@@ -368,8 +368,17 @@ check_codes(struct worker *w, const struct dossier *d,
 		int ours = 0;
 
 		if (sa != NULL && strcmp(sa->status, "error") == 0) {
-			add_reason(r, "bad-attachment", NULL, "An attachment "
-			    "is not a readable image.");
+			char text[400];
+
+			/* a decoding worker's limit is named (sandbox.c) */
+			if (strncmp(sa->message, "decoding ", 9) == 0)
+				snprintf(text, sizeof text, "The %s attachment "
+				    "%s is not a usable image: %.200s.",
+				    a->kind, a->file, sa->message);
+			else
+				snprintf(text, sizeof text, "An attachment is "
+				    "not a readable image.");
+			add_reason(r, "bad-attachment", NULL, text);
 			continue;
 		}
 		for (int k = 0; sa != NULL && k < sa->ncodes; k++) {

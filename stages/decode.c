@@ -45,11 +45,13 @@
  *	validate(1), check(1), zbarimg(1)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "program.h"
 #include "config.h"
@@ -58,6 +60,7 @@
 #include "log.h"
 #include "qrscan.h"
 #include "result.h"
+#include "sandbox.h"
 #include "scanresult.h"
 #include "spool.h"
 #include "xmlsafe.h"
@@ -95,6 +98,7 @@ struct queue {
 	int stage;              /* ring of ids (stage) or array of files */
 	const struct config *cfg;
 	const struct decode_args *args;
+	struct sandbox_limits lim;      /* the decoding workers' limits */
 	char stop_prefix[1100];
 	int fatal_errno;        /* a commit failed transiently: stop */
 };
@@ -145,6 +149,158 @@ validated(const char *dir, const char *id)
 	return r.outcome != OUTCOME_REJECTED;
 }
 
+/* the fields of a decoding worker's answer (sandbox_put/get tags) */
+enum { TAG_RC = 'R', TAG_STATUS = 'S', TAG_MESSAGE = 'M', TAG_DATA = 'D',
+       TAG_X = 'x', TAG_Y = 'y', TAG_W = 'w', TAG_H = 'h', TAG_PASS = 'P' };
+
+/* what a decoding worker is given */
+struct scan_task {
+	struct qrscan *qs;
+	const struct qrscan_options *opt;
+};
+
+/*
+ * scan_worker - in the worker: decode the PNG open as FD and put what was
+ * found into OUT. An allocation that failed is the memory limit.
+ */
+static enum sandbox_end
+scan_worker(void *arg, int fd, struct sandbox_msg *out)
+{
+	struct scan_task *t = arg;
+	struct scan_attachment sa;
+	int rc, copy;
+
+	program_crash_point("decode-worker");
+	memset(&sa, 0, sizeof sa);
+	if ((copy = dup(fd)) == -1)
+		return SANDBOX_MEMORY;
+	rc = qrscan_fd(t->qs, copy, t->opt, &sa);
+	if (strcmp(sa.status, "error") == 0 &&
+	    strstr(sa.message, "out of memory") != NULL) {
+		for (int i = 0; i < sa.ncodes; i++)
+			free(sa.codes[i].data);
+		return SANDBOX_MEMORY;
+	}
+	sandbox_put_int(out, TAG_RC, rc);
+	sandbox_put_str(out, TAG_STATUS, sa.status);
+	sandbox_put_str(out, TAG_MESSAGE, sa.message);
+	for (int i = 0; i < sa.ncodes; i++) {
+		const struct scan_code *sc = &sa.codes[i];
+
+		sandbox_put(out, TAG_DATA, sc->data, sc->len);
+		sandbox_put_int(out, TAG_X, sc->x);
+		sandbox_put_int(out, TAG_Y, sc->y);
+		sandbox_put_int(out, TAG_W, sc->w);
+		sandbox_put_int(out, TAG_H, sc->h);
+		sandbox_put_str(out, TAG_PASS, sc->pass);
+		free(sc->data);
+	}
+	return SANDBOX_DONE;
+}
+
+/*
+ * read_codes - the codes of a worker's answer M into SA; 0, or -1 when
+ * the answer is malformed (a worker that misbehaved).
+ */
+static int
+read_codes(struct sandbox_msg *m, struct scan_attachment *sa)
+{
+	const unsigned char *data;
+	size_t len;
+	int tag, got;
+
+	while ((got = sandbox_get(m, &tag, &data, &len)) == 1) {
+		struct scan_code *sc;
+		long long x, y, w, h;
+
+		if (tag != TAG_DATA || sa->ncodes == SCAN_MAX_CODES ||
+		    len > 65536)
+			return -1;
+		sc = &sa->codes[sa->ncodes];
+		memset(sc, 0, sizeof *sc);
+		if (sandbox_get_int(m, TAG_X, 0, 1 << 30, &x) == -1 ||
+		    sandbox_get_int(m, TAG_Y, 0, 1 << 30, &y) == -1 ||
+		    sandbox_get_int(m, TAG_W, 0, 1 << 30, &w) == -1 ||
+		    sandbox_get_int(m, TAG_H, 0, 1 << 30, &h) == -1 ||
+		    sandbox_get_str(m, TAG_PASS, sc->pass, sizeof sc->pass) ==
+		    -1)
+			return -1;
+		if ((sc->data = malloc(len + 1)) == NULL)
+			fatal("out of memory");
+		memcpy(sc->data, data, len);
+		sc->data[len] = '\0';
+		sc->len = len;
+		sc->x = (int)x;
+		sc->y = (int)y;
+		sc->w = (int)w;
+		sc->h = (int)h;
+		sa->ncodes++;
+	}
+	return got;
+}
+
+/* read_answer - a worker's answer M into SA; its qrscan status or -1 */
+static int
+read_answer(struct sandbox_msg *m, struct scan_attachment *sa)
+{
+	long long rc;
+
+	if (sandbox_get_int(m, TAG_RC, -1, 0, &rc) == -1 ||
+	    sandbox_get_str(m, TAG_STATUS, sa->status, sizeof sa->status) ==
+	    -1 || sandbox_get_str(m, TAG_MESSAGE, sa->message,
+	    sizeof sa->message) == -1 || read_codes(m, sa) == -1 ||
+	    (strcmp(sa->status, "ok") != 0 && strcmp(sa->status,
+	    "unreadable") != 0 && strcmp(sa->status, "error") != 0)) {
+		for (int i = 0; i < sa->ncodes; i++)
+			free(sa->codes[i].data);
+		sa->ncodes = 0;
+		return -2;
+	}
+	return (int)rc;
+}
+
+/*
+ * scan_limited - decode PATH in a limited worker into SA; 0, or -1 when
+ * the image is not usable (SA says why: not a PNG, or a limit of the
+ * worker: "decoding took longer than N s", "... needs more than N MB").
+ * The file is opened here, without following a link, so that a worker
+ * running as another user needs no access to the spool.
+ */
+static int
+scan_limited(const struct sandbox_limits *lim, struct qrscan *qs,
+    const char *path, const struct qrscan_options *opt,
+    struct scan_attachment *sa)
+{
+	struct scan_task task = { qs, opt };
+	struct sandbox_msg reply;
+	enum sandbox_end e;
+	char how[64];
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(sa->status, sizeof sa->status, "error");
+		if (errno == ELOOP)
+			snprintf(sa->message, sizeof sa->message,
+			    "is a symbolic link, not a file");
+		else
+			snprintf(sa->message, sizeof sa->message,
+			    "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	e = sandbox_run(lim, fd, scan_worker, &task, &reply);
+	close(fd);
+	if (e == SANDBOX_DONE && (rc = read_answer(&reply, sa)) == -2)
+		e = SANDBOX_CRASHED;
+	sandbox_msg_free(&reply);
+	if (e == SANDBOX_DONE)
+		return rc;
+	snprintf(sa->status, sizeof sa->status, "error");
+	snprintf(sa->message, sizeof sa->message, "decoding %s",
+	    sandbox_describe(lim, e, how, sizeof how));
+	return -1;
+}
+
 /*
  * decode_dossier - decode.xml for dossier ID, unless it exists or the
  * dossier is not ours to decode. 0, or -1 with errno when the commit
@@ -193,7 +349,7 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 			continue;
 		}
 		spool_files_path(dir, sa->file, path, sizeof path);
-		if (qrscan_file(qs, path, &opt, sa) == -1)
+		if (scan_limited(&q->lim, qs, path, &opt, sa) == -1)
 			log_warnx("%s: %s: %s", id, sa->file, sa->message);
 	}
 	spool_state_path(dir, "decode", path, sizeof path);
@@ -244,7 +400,8 @@ worker(void *arg)
 			                              !q->args->no_gate, 0 };
 			const struct qrscan_stats *st;
 
-			if (qrscan_file(qs, j->file, &opt, j->sa) == -1)
+			if (scan_limited(&q->lim, qs, j->file, &opt, j->sa) ==
+			    -1)
 				j->failed = 1;
 			st = qrscan_last(qs);
 			log_info("%s: %d finder candidates, %d code-like "
@@ -331,6 +488,8 @@ decode_images(const struct config *cfg, const struct decode_args *args,
 	q.eof = 1;
 	q.cfg = cfg;
 	q.args = args;
+	if (sandbox_limits_init(&q.lim, cfg) == -1)
+		return EX_CONFIG;
 	for (int i = 0; i < nfiles; i++) {
 		q.jobs[i].file = files[i];
 		q.jobs[i].sa = &sas[i];
@@ -374,6 +533,10 @@ decode_stage(const struct config *cfg, const struct decode_args *args)
 	pthread_cond_init(&q.changed, NULL);
 	q.cfg = cfg;
 	q.args = args;
+	if (sandbox_limits_init(&q.lim, cfg) == -1) {
+		free(q.jobs);
+		return EX_CONFIG;
+	}
 	snprintf(q.stop_prefix, sizeof q.stop_prefix, "%s?", cfg->verify_url);
 	t = start_workers(&q, jobs);
 	while (stage_read_id(id, sizeof id)) {

@@ -36,6 +36,10 @@ static const struct option common_options[] = {
 	{ "config",           required_argument, NULL, OPT_BASE + 14 },
 	{ "help",             no_argument,       NULL, OPT_BASE + 15 },
 	{ "version",          no_argument,       NULL, OPT_BASE + 16 },
+	{ "workers",          required_argument, NULL, OPT_BASE + 17 },
+	{ "worker-memory",    required_argument, NULL, OPT_BASE + 18 },
+	{ "worker-time",      required_argument, NULL, OPT_BASE + 19 },
+	{ "worker-user",      required_argument, NULL, OPT_BASE + 20 },
 };
 #define NCOMMON (sizeof common_options / sizeof common_options[0])
 
@@ -68,6 +72,10 @@ static const struct config_key known_keys[] = {
 	{ "LOG",              "stderr",            "stderr or syslog" },
 	{ "DEADLINE_DAYS",    "7",                 "decision deadline status measures ages against" },
 	{ "FOLDER_MAX_MB",    "64",                "MiB of files a dossier does not name, per folder" },
+	{ "WORKERS",          "1",                 "0: parsers of untrusted content unlimited, in the stage (measurements)" },
+	{ "WORKER_TIME",      "60",                "seconds a parser worker may take per item (wall clock and CPU)" },
+	{ "WORKER_MEMORY",    "1024",              "megabytes of address space a parser worker may use" },
+	{ "WORKER_USER",      "nobody",            "the parser workers' user when credpipe runs as root" },
 	{ NULL, NULL, NULL },
 };
 
@@ -166,6 +174,11 @@ static const struct {
 	  " manifest " },
 	{ "  --config FILE              KEY=value file (HOME/credpipe.conf)\n",
 	  NULL },
+	{ "  --worker-time S            seconds a parser worker may take (60)\n"
+	  "  --worker-memory MB         memory a parser worker may use (1024)\n"
+	  "  --worker-user NAME         workers' user when run as root (nobody)\n"
+	  "  --workers 0|1              parsers in limited workers (1)\n",
+	  " validate decode control " },
 	{ "  --quiet | --verbose        what is printed\n", NULL },
 	{ "  --help | --version\n", NULL },
 };
@@ -446,6 +459,37 @@ config_resolve(struct config *cfg, int *status)
 			return bad_value(e, "expected 1..100000", status);
 		cfg->batch_size = (int)n;
 	}
+	/*
+	 * Worker limits (sandbox.c). The defaults leave room for the largest
+	 * legal page, 50 megapixels, interlaced RGBA, with every decoding
+	 * pass (README: "Limits of the workers" has the measurements).
+	 */
+	cfg->workers = 1;
+	if ((e = config_entry_find(cfg, "WORKERS")) != NULL) {
+		if (parse_long(e->value, 0, 1, &n) == -1)
+			return bad_value(e, "expected 0 or 1", status);
+		cfg->workers = (int)n;
+	}
+	cfg->worker_memory_mb = CONFIG_WORKER_MEMORY_MB;
+	if ((e = config_entry_find(cfg, "WORKER_MEMORY")) != NULL) {
+		if (parse_long(e->value, 16, 1024L * 1024, &n) == -1)
+			return bad_value(e, "expected megabytes, 16..1048576",
+			    status);
+		cfg->worker_memory_mb = (unsigned long)n;
+	}
+	cfg->worker_time = CONFIG_WORKER_TIME;
+	if ((e = config_entry_find(cfg, "WORKER_TIME")) != NULL) {
+		if (parse_long(e->value, 1, 86400, &n) == -1)
+			return bad_value(e, "expected seconds, 1..86400", status);
+		cfg->worker_time = (unsigned)n;
+	}
+	v = config_get(cfg, "WORKER_USER");
+	if (v != NULL && (*v == '\0' || strlen(v) >= sizeof cfg->worker_user))
+		return bad_value(config_entry_find(cfg, "WORKER_USER"),
+		    "expected a user name", status);
+	snprintf(cfg->worker_user, sizeof cfg->worker_user, "%s",
+	    v ? v : "nobody");
+
 	cfg->verbosity = LOG_NORMAL;
 	if ((v = config_get(cfg, "QUIET")) != NULL && strcmp(v, "0") != 0 &&
 	    *v != '\0')

@@ -189,7 +189,7 @@ on_read(png_structp png, png_bytep data, size_t len)
  * "%PDF-" (the file rewound), into *FORMAT. NULL with WHY.
  */
 static FILE *
-open_checked(const char *path, enum image_format *format, char *why,
+open_checked(const char *path, int fd, enum image_format *format, char *why,
     size_t size)
 {
 	unsigned char sig[12];
@@ -197,9 +197,9 @@ open_checked(const char *path, enum image_format *format, char *why,
 	const char *kind;
 	size_t n;
 	FILE *fp;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (path != NULL)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			say(why, size, "is a symbolic link, not a file");
@@ -355,13 +355,13 @@ whole_start(struct image_reader *r)
  * the transforms to 8-bit gray (+alpha). R->why says what failed.
  */
 static int
-reader_start(struct image_reader *r, const char *path, int transform)
+reader_start(struct image_reader *r, const char *path, int fd, int transform)
 {
 	png_uint_32 w, h;
 	int depth, color, interlace;
 
-	if ((r->fp = open_checked(path, &r->format, r->why, sizeof r->why)) ==
-	    NULL)
+	if ((r->fp = open_checked(path, fd, &r->format, r->why,
+	    sizeof r->why)) == NULL)
 		return -1;
 	if (r->format != IMAGE_PNG)
 		return whole_start(r);
@@ -466,7 +466,7 @@ image_probe(const char *path, unsigned *w, unsigned *h, char *why,
 		say(why, size, "out of memory");
 		return -1;
 	}
-	rc = reader_start(r, path, 0);
+	rc = reader_start(r, path, -1, 0);
 	if (rc == 0) {
 		*w = r->width;
 		*h = r->height;
@@ -493,9 +493,9 @@ compose_row(const unsigned char *in, unsigned char *out, unsigned width,
 	}
 }
 
-/* image_reader_open - header checked, buffers ready; 0 or -1 with WHY */
-int
-image_reader_open(const char *path, struct image_reader **out, unsigned *w,
+/* reader_open - image_reader_open of PATH, or of FD when PATH is NULL */
+static int
+reader_open(const char *path, int fd, struct image_reader **out, unsigned *w,
     unsigned *h, char *why, size_t size)
 {
 	struct image_reader *r;
@@ -506,7 +506,7 @@ image_reader_open(const char *path, struct image_reader **out, unsigned *w,
 		say(why, size, "out of memory");
 		return -1;
 	}
-	if (reader_start(r, path, 1) == -1) {
+	if (reader_start(r, path, fd, 1) == -1) {
 		say(why, size, "%s", r->why);
 		reader_free(r);
 		return -1;
@@ -532,6 +532,22 @@ image_reader_open(const char *path, struct image_reader **out, unsigned *w,
 	*h = r->height;
 	*out = r;
 	return 0;
+}
+
+/* image_reader_open - header checked, buffers ready; 0 or -1 with WHY */
+int
+image_reader_open(const char *path, struct image_reader **out, unsigned *w,
+    unsigned *h, char *why, size_t size)
+{
+	return reader_open(path, -1, out, w, h, why, size);
+}
+
+/* image_reader_open_fd - the same from FD (at offset 0; taken over) */
+int
+image_reader_open_fd(int fd, struct image_reader **out, unsigned *w,
+    unsigned *h, char *why, size_t size)
+{
+	return reader_open(NULL, fd, out, w, h, why, size);
 }
 
 /*

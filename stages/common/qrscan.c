@@ -610,12 +610,12 @@ qrscan_image(struct qrscan *qs, const struct image *img,
 }
 
 /*
- * qrscan_file - load PATH and decode it. With a stop prefix the top third
+ * scan_open - load PATH (or FD) and decode it. With a stop prefix the top third
  * is decoded from the PNG first and searched on its own: a report's code
  * is there, and finding it spares inflating the rest of the file.
  */
-int
-qrscan_file(struct qrscan *qs, const char *path,
+static int
+scan_open(struct qrscan *qs, const char *path, int fd,
     const struct qrscan_options *opt, struct scan_attachment *sa)
 {
 	struct image_reader *r;
@@ -625,8 +625,9 @@ qrscan_file(struct qrscan *qs, const char *path,
 
 	memset(&qs->last, 0, sizeof qs->last);
 	qs->started = now();
-	if (image_reader_open(path, &r, &w, &h, sa->message,
-	    sizeof sa->message) == -1) {
+	if ((path != NULL ? image_reader_open(path, &r, &w, &h, sa->message,
+	    sizeof sa->message) : image_reader_open_fd(fd, &r, &w, &h,
+	    sa->message, sizeof sa->message)) == -1) {
 		snprintf(sa->status, sizeof sa->status, "error");
 		qs->started = 0;
 		return -1;
@@ -664,4 +665,20 @@ qrscan_file(struct qrscan *qs, const char *path,
 	rc = qrscan_image(qs, &img, opt, sa);
 	image_free(&img);
 	return rc;
+}
+
+/* qrscan_file - load PATH and decode it (scan_open) */
+int
+qrscan_file(struct qrscan *qs, const char *path,
+    const struct qrscan_options *opt, struct scan_attachment *sa)
+{
+	return scan_open(qs, path, -1, opt, sa);
+}
+
+/* qrscan_fd - load the PNG open as FD (taken over) and decode it */
+int
+qrscan_fd(struct qrscan *qs, int fd, const struct qrscan_options *opt,
+    struct scan_attachment *sa)
+{
+	return scan_open(qs, NULL, fd, opt, sa);
 }
