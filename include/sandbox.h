@@ -85,11 +85,13 @@ void sandbox_put_int(struct sandbox_msg *m, int tag, long long v);
 
 /*
  * Reading: the next field; 1, 0 at the end, -1 for a malformed answer.
+ * sandbox_peek: the tag of the next field, 0 at the end (tags are not 0).
  * The helpers check the tag and copy with bounds; -1 when they do not
  * match (then the answer is treated as a crashed worker's).
  */
 int sandbox_get(struct sandbox_msg *m, int *tag, const unsigned char **data,
     size_t *len);
+int sandbox_peek(const struct sandbox_msg *m);
 int sandbox_get_str(struct sandbox_msg *m, int tag, char *buf, size_t size);
 int sandbox_get_int(struct sandbox_msg *m, int tag, long long lo,
     long long hi, long long *v);

@@ -78,6 +78,7 @@
 #include "log.h"
 #include "result.h"
 #include "rules.h"
+#include "sandbox.h"
 #include "spool.h"
 #include "timeutil.h"
 #include "xmlsafe.h"
@@ -88,8 +89,31 @@
 /* what one process needs to judge dossiers */
 struct validator {
 	const struct config *cfg;
-	xmlSchemaValidCtxtPtr vctxt;    /* compiled once, reused */
+	xmlSchemaValidCtxtPtr vctxt;    /* compiled once, used by workers */
+	struct sandbox_limits lim;      /* the parsing workers' limits */
 };
+
+/*
+ * The document is judged in a limited worker (sandbox.c): parsing,
+ * schema and rules, the parts that read what the submitter wrote. The
+ * stage reads the bytes (a regular file, no link, at most 1 MiB), hands
+ * them over, and gets back the reasons, the kind and the attachment list;
+ * the checks of the folder and the attachment files stay in the stage,
+ * which alone may open the spool. The answer's fields:
+ */
+enum { TAG_STATUS = 'S', TAG_KIND = 'K', TAG_CODE = 'C', TAG_FIELD = 'F',
+       TAG_TEXT = 'T', TAG_ATT_KIND = 'a', TAG_ATT_FILE = 'f',
+       TAG_ATT_SHA = 's' };
+
+/* what a worker is given: the bytes of dossier.xml */
+struct judge_task {
+	struct validator *v;
+	const char *xml;
+	size_t len;
+};
+
+/* how far the worker got */
+enum doc_status { DOC_REJECTED = 0, DOC_JUDGED = 1, DOC_FAILED = 2 };
 
 /* usage - the brief manual */
 static void
@@ -364,18 +388,17 @@ check_attachment(const char *files, int index, const struct attachment *a,
 	return 0;
 }
 
-/* judge_document - schema, rules and attachments of a parsed dossier */
-static void
-judge_document(struct validator *v, xmlDocPtr doc, const char *files,
-    const struct claim *claim, struct result *r)
+/*
+ * judge_document - schema and rules of a parsed dossier into R, the
+ * dossier into D; 1 when the attachments are to be checked next.
+ */
+static int
+judge_document(struct validator *v, xmlDocPtr doc, struct dossier *d,
+    struct result *r)
 {
 	struct xml_error err;
-	struct dossier *d;
 	char message[512];
-	int missing = 0;
 
-	if ((d = malloc(sizeof *d)) == NULL)
-		fatal("validate");
 	if (dossier_from_doc(doc, d) == 0 && known_kind(d->kind))
 		snprintf(r->kind, sizeof r->kind, "%s", d->kind);
 	if (xml_validate(v->vctxt, doc, &err) != XML_OK) {
@@ -387,17 +410,165 @@ judge_document(struct validator *v, xmlDocPtr doc, const char *files,
 		else
 			result_add_reason(r, "schema", NULL, "dossier.xml does "
 			    "not follow the dossier schema: %s", message);
-		free(d);
-		return;
+		return 0;
 	}
 	rules_check_dossier(d, v->cfg->now, v->cfg->tz, r);
-	for (int i = 0; i < d->nattachments; i++)
-		if (!claim_refused(claim, d->attachments[i].file))
-			missing += check_attachment(files, i,
-			    &d->attachments[i], r);
-	if (claim->incomplete && missing == 0)
-		result_add_reason(r, "missing-attachment", "attachments",
-		    "The folder was still incomplete when it was claimed.");
+	return 1;
+}
+
+/*
+ * judge_xml - parse the bytes of dossier.xml and judge the document: the
+ * reasons into R, the dossier into D; a doc_status.
+ */
+static enum doc_status
+judge_xml(struct validator *v, const char *xml, size_t len,
+    struct dossier *d, struct result *r)
+{
+	struct xml_error err;
+	xmlDocPtr doc;
+	int judged;
+
+	switch (xml_parse_memory(xml, len, XML_MAX_BYTES, "dossier.xml", &doc,
+	    &err)) {
+	case XML_OK:
+		judged = judge_document(v, doc, d, r);
+		xmlFreeDoc(doc);
+		return judged ? DOC_JUDGED : DOC_REJECTED;
+	case XML_MALFORMED:
+		if (err.line > 0)
+			result_add_reason(r, "malformed-xml", NULL,
+			    "dossier.xml is not well-formed XML: line %d: %s",
+			    err.line, err.message);
+		else
+			result_add_reason(r, "malformed-xml", NULL,
+			    "dossier.xml is not well-formed XML: %s",
+			    err.message);
+		return DOC_REJECTED;
+	case XML_UNSAFE:
+		result_add_reason(r, "unsafe-input", "dossier.xml",
+		    "dossier.xml is refused: %s.", err.message);
+		return DOC_REJECTED;
+	case XML_INVALID:
+	case XML_IO:
+		break;
+	}
+	return DOC_FAILED;
+}
+
+/* judge_worker - in the worker: judge_xml, the findings into OUT */
+static enum sandbox_end
+judge_worker(void *arg, int fd, struct sandbox_msg *out)
+{
+	struct judge_task *t = arg;
+	struct dossier *d;
+	enum doc_status st;
+	static struct result r;
+
+	program_crash_point("validate-worker");
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return SANDBOX_MEMORY;
+	result_init(&r, "");
+	st = judge_xml(t->v, t->xml, t->len, d, &r);
+	sandbox_put_int(out, TAG_STATUS, st);
+	sandbox_put_str(out, TAG_KIND, r.kind);
+	for (int i = 0; i < r.nreasons; i++) {
+		sandbox_put_str(out, TAG_CODE, r.reasons[i].code);
+		sandbox_put_str(out, TAG_FIELD, r.reasons[i].field);
+		sandbox_put_str(out, TAG_TEXT, r.reasons[i].text);
+	}
+	for (int i = 0; st == DOC_JUDGED && i < d->nattachments; i++) {
+		sandbox_put_str(out, TAG_ATT_KIND, d->attachments[i].kind);
+		sandbox_put_str(out, TAG_ATT_FILE, d->attachments[i].file);
+		sandbox_put_str(out, TAG_ATT_SHA, d->attachments[i].sha256);
+	}
+	free(d);
+	return SANDBOX_DONE;
+}
+
+/*
+ * read_findings - a worker's answer M: its reasons appended to R, its
+ * kind into R (unless R has one: "unknown" is the default), the
+ * attachments into D; the doc_status, or -1 for a malformed answer.
+ */
+static int
+read_findings(struct sandbox_msg *m, struct dossier *d, struct result *r)
+{
+	char kind[sizeof r->kind];
+	long long st;
+	int tag;
+
+	if (sandbox_get_int(m, TAG_STATUS, DOC_REJECTED, DOC_FAILED, &st) ==
+	    -1 || sandbox_get_str(m, TAG_KIND, kind, sizeof kind) == -1)
+		return -1;
+	if (strcmp(kind, "unknown") != 0 && known_kind(kind))
+		snprintf(r->kind, sizeof r->kind, "%s", kind);
+	d->nattachments = 0;
+	while ((tag = sandbox_peek(m)) != 0) {
+		struct result_reason rr;
+		struct attachment *a;
+
+		if (tag == TAG_CODE) {
+			if (sandbox_get_str(m, TAG_CODE, rr.code,
+			    sizeof rr.code) == -1 || sandbox_get_str(m,
+			    TAG_FIELD, rr.field, sizeof rr.field) == -1 ||
+			    sandbox_get_str(m, TAG_TEXT, rr.text,
+			    sizeof rr.text) == -1)
+				return -1;
+			result_add_reason(r, rr.code, rr.field[0] ? rr.field :
+			    NULL, "%s", rr.text);
+			continue;
+		}
+		if (d->nattachments == DOSSIER_MAX_ATTACHMENTS)
+			return -1;
+		a = &d->attachments[d->nattachments++];
+		if (sandbox_get_str(m, TAG_ATT_KIND, a->kind, sizeof a->kind) ==
+		    -1 || sandbox_get_str(m, TAG_ATT_FILE, a->file,
+		    sizeof a->file) == -1 || sandbox_get_str(m, TAG_ATT_SHA,
+		    a->sha256, sizeof a->sha256) == -1)
+			return -1;
+	}
+	return (int)st;
+}
+
+/*
+ * judge_limited - judge the bytes of dossier.xml in a limited worker and
+ * then the attachments named by it; reasons into R. A worker that ends at
+ * a limit or crashes makes the dossier unsafe-input, with the limit named.
+ */
+static void
+judge_limited(struct validator *v, const char *xml, size_t len,
+    const char *files, const struct claim *claim, struct result *r)
+{
+	struct judge_task task = { v, xml, len };
+	struct sandbox_msg reply;
+	struct dossier *d;
+	enum sandbox_end e;
+	char how[64];
+	int st = -1, missing = 0;
+
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		fatal("validate");
+	e = sandbox_run(&v->lim, -1, judge_worker, &task, &reply);
+	if (e == SANDBOX_DONE && (st = read_findings(&reply, d, r)) == -1)
+		e = SANDBOX_CRASHED;
+	sandbox_msg_free(&reply);
+	if (e != SANDBOX_DONE) {
+		result_add_reason(r, "unsafe-input", "dossier.xml",
+		    "dossier.xml is refused: reading it %s.",
+		    sandbox_describe(&v->lim, e, how, sizeof how));
+	} else if (st == DOC_FAILED) {
+		fatalx(EX_SOFTWARE, "%s: dossier.xml could not be parsed",
+		    r->id);
+	} else if (st == DOC_JUDGED) {
+		for (int i = 0; i < d->nattachments; i++)
+			if (!claim_refused(claim, d->attachments[i].file))
+				missing += check_attachment(files, i,
+				    &d->attachments[i], r);
+		if (claim->incomplete && missing == 0)
+			result_add_reason(r, "missing-attachment",
+			    "attachments", "The folder was still incomplete "
+			    "when it was claimed.");
+	}
 	free(d);
 }
 
@@ -406,10 +577,9 @@ static void
 judge(struct validator *v, const char *dir, const struct claim *claim,
     struct result *r)
 {
-	char files[4096], path[4096];
-	struct xml_error err;
+	char files[4096], path[4096], *xml;
 	struct stat st;
-	xmlDocPtr doc;
+	size_t len;
 
 	spool_files_path(dir, NULL, files, sizeof files);
 	spool_files_path(dir, "dossier.xml", path, sizeof path);
@@ -432,30 +602,24 @@ judge(struct validator *v, const char *dir, const struct claim *claim,
 			    "dossier.xml is not a regular file.");
 		return;
 	}
-	switch (xml_parse_file(path, XML_MAX_BYTES, &doc, &err)) {
-	case XML_OK:
-		judge_document(v, doc, files, claim, r);
-		xmlFreeDoc(doc);
-		return;
-	case XML_MALFORMED:
-		if (err.line > 0)
-			result_add_reason(r, "malformed-xml", NULL,
-			    "dossier.xml is not well-formed XML: line %d: %s",
-			    err.line, err.message);
+	/* the refusals of xml_parse_file, in its words */
+	if (fs_read_file(path, XML_MAX_BYTES, &xml, &len) == -1) {
+		if (errno == ELOOP)
+			result_add_reason(r, "unsafe-input", "dossier.xml",
+			    "dossier.xml is refused: is a symbolic link.");
+		else if (errno == EINVAL)
+			result_add_reason(r, "unsafe-input", "dossier.xml",
+			    "dossier.xml is refused: is not a regular file.");
+		else if (errno == EFBIG)
+			result_add_reason(r, "unsafe-input", "dossier.xml",
+			    "dossier.xml is refused: larger than %d bytes.",
+			    XML_MAX_BYTES);
 		else
-			result_add_reason(r, "malformed-xml", NULL,
-			    "dossier.xml is not well-formed XML: %s",
-			    err.message);
+			fatal("%s", path);
 		return;
-	case XML_UNSAFE:
-		result_add_reason(r, "unsafe-input", "dossier.xml",
-		    "dossier.xml is refused: %s.", err.message);
-		return;
-	case XML_INVALID:
-	case XML_IO:
-		break;
 	}
-	fatal("%s", path);
+	judge_limited(v, xml, len, files, claim, r);
+	free(xml);
 }
 
 /* reason_text - the REASON file: one line per reason */
@@ -578,6 +742,8 @@ main(int argc, char **argv)
 	if (spool_init(&cfg) == -1)
 		fatal("%s", cfg.home);
 	v.cfg = &cfg;
+	if (sandbox_limits_init(&v.lim, &cfg) == -1)
+		return EX_CONFIG;
 	if ((v.vctxt = xmlSchemaNewValidCtxt(schema)) == NULL)
 		fatalx(EX_SOFTWARE, "no schema validation context");
 

@@ -166,6 +166,13 @@ sandbox_get(struct sandbox_msg *m, int *tag, const unsigned char **data,
 	return 1;
 }
 
+/* sandbox_peek - the tag of the next field; 0 at the end */
+int
+sandbox_peek(const struct sandbox_msg *m)
+{
+	return m->pos < m->len ? m->buf[m->pos] : 0;
+}
+
 /* sandbox_get_str - the next field, tagged TAG, as a string; 0 or -1 */
 int
 sandbox_get_str(struct sandbox_msg *m, int tag, char *buf, size_t size)
