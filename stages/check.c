@@ -73,6 +73,7 @@
 #include "scanresult.h"
 #include "spool.h"
 #include "timeutil.h"
+#include "workq.h"
 #include "xmlsafe.h"
 
 /*
@@ -475,80 +476,6 @@ struct item {
 	int status;                     /* a failure's exit status, or 0 */
 };
 
-/* ring - a bounded blocking queue of fixed-size elements */
-struct ring {
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	char *buf;
-	size_t elem, cap, head, n;
-	int closed;                     /* no more pushes */
-};
-
-/* ring_init - a ring of CAP elements of ELEM bytes */
-static void
-ring_init(struct ring *q, size_t elem, size_t cap)
-{
-	memset(q, 0, sizeof *q);
-	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->changed, NULL);
-	if ((q->buf = calloc(cap, elem)) == NULL)
-		fatal("queue");
-	q->elem = elem;
-	q->cap = cap;
-}
-
-/* ring_free - release Q */
-static void
-ring_free(struct ring *q)
-{
-	free(q->buf);
-	pthread_mutex_destroy(&q->lock);
-	pthread_cond_destroy(&q->changed);
-}
-
-/* ring_push - append a copy of E, waiting while Q is full */
-static void
-ring_push(struct ring *q, const void *e)
-{
-	pthread_mutex_lock(&q->lock);
-	while (q->n == q->cap)
-		pthread_cond_wait(&q->changed, &q->lock);
-	memcpy(q->buf + (q->head + q->n) % q->cap * q->elem, e, q->elem);
-	q->n++;
-	pthread_cond_broadcast(&q->changed);
-	pthread_mutex_unlock(&q->lock);
-}
-
-/* ring_pop - up to MAX elements into OUT, waiting for one; 0 when closed */
-static size_t
-ring_pop(struct ring *q, void *out, size_t max)
-{
-	size_t k = 0;
-
-	pthread_mutex_lock(&q->lock);
-	while (q->n == 0 && !q->closed)
-		pthread_cond_wait(&q->changed, &q->lock);
-	for (; k < max && q->n > 0; k++) {
-		memcpy((char *)out + k * q->elem, q->buf + q->head * q->elem,
-		    q->elem);
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
-	}
-	pthread_cond_broadcast(&q->changed);
-	pthread_mutex_unlock(&q->lock);
-	return k;
-}
-
-/* ring_close - no more pushes; poppers drain and stop */
-static void
-ring_close(struct ring *q)
-{
-	pthread_mutex_lock(&q->lock);
-	q->closed = 1;
-	pthread_cond_broadcast(&q->changed);
-	pthread_mutex_unlock(&q->lock);
-}
-
 /* set_decision - what the writer records for IT, from result R */
 static void
 set_decision(struct item *it, const struct result *r, const char *decided)
@@ -692,8 +619,8 @@ check_one(struct worker *w, struct item *it)
 /* the threads and their queues */
 struct pool {
 	struct checker ck;
-	struct ring ids;                /* char[48]: main -> workers */
-	struct ring done;               /* struct item: workers -> writer */
+	struct workq *ids;              /* char[48]: main -> workers */
+	struct workq *done;             /* struct item: workers -> writer */
 	struct worker *workers;
 	int nworkers;
 	struct registry *writer_reg;
@@ -713,10 +640,10 @@ worker_main(void *arg)
 		fatal("worker");
 	for (;;) {
 		memset(it, 0, sizeof *it);
-		if (ring_pop(&pool->ids, it->id, 1) == 0)
+		if (workq_pop(pool->ids, it->id, 1, NULL) == 0)
 			break;
 		check_one(w, it);
-		ring_push(&pool->done, it);
+		workq_push(pool->done, it);
 	}
 	free(it);
 	return NULL;
@@ -771,7 +698,7 @@ writer_main(void *arg)
 
 	if (items == NULL)
 		fatal("writer");
-	while ((n = ring_pop(&pool->done, items, QUEUE_MAX)) > 0)
+	while ((n = workq_pop(pool->done, items, QUEUE_MAX, NULL)) > 0)
 		write_batch(pool, items, n);
 	free(items);
 	return NULL;
@@ -810,8 +737,8 @@ pool_open(struct pool *pool, const struct config *cfg)
 		    &status)) == NULL)
 			return status;
 	}
-	ring_init(&pool->ids, 48, QUEUE_MAX);
-	ring_init(&pool->done, sizeof(struct item), QUEUE_MAX);
+	pool->ids = workq_new(48, QUEUE_MAX, NULL, NULL);
+	pool->done = workq_new(sizeof(struct item), QUEUE_MAX, NULL, NULL);
 	return 0;
 }
 
@@ -838,12 +765,12 @@ pool_run(struct pool *pool)
 		}
 		memset(slot, 0, sizeof slot);
 		memcpy(slot, id, strlen(id));
-		ring_push(&pool->ids, slot);
+		workq_push(pool->ids, slot);
 	}
-	ring_close(&pool->ids);
+	workq_close(pool->ids);
 	for (int i = 0; i < pool->nworkers; i++)
 		pthread_join(threads[i], NULL);
-	ring_close(&pool->done);
+	workq_close(pool->done);
 	pthread_join(writer, NULL);
 	free(threads);
 	return pool->status;
@@ -857,10 +784,8 @@ pool_close(struct pool *pool)
 		registry_close(pool->workers[i].reg);
 	free(pool->workers);
 	registry_close(pool->writer_reg);
-	if (pool->ids.buf != NULL) {
-		ring_free(&pool->ids);
-		ring_free(&pool->done);
-	}
+	workq_free(pool->ids);
+	workq_free(pool->done);
 }
 
 /* usage - the brief manual */

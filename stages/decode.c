@@ -63,6 +63,7 @@
 #include "sandbox.h"
 #include "scanresult.h"
 #include "spool.h"
+#include "workq.h"
 #include "xmlsafe.h"
 
 enum { OPT_IMAGE = 300, OPT_PASSES, OPT_NO_GATE };
@@ -76,30 +77,27 @@ struct decode_args {
 /* one unit of work: a file (--image) or a dossier id (stage) */
 struct job {
 	char id[ID_MAX + 8];
-	const char *file;
-	struct scan_attachment *sa;     /* --image: the file's result */
-	int done;
+	int file;                       /* --image: index of the file */
 	int failed;                     /* --image: unreadable PNG */
 };
 
 /*
- * The work queue: jobs are taken in order by the workers and emitted in
- * order once done (the worker finishing the head job emits every finished
- * job at the head). The stage's reader blocks when WINDOW jobs are in
- * flight, so memory stays bounded however many ids arrive.
+ * The work queue (workq.h, ordered): jobs are taken in order by the
+ * workers and emitted in order once done, without the queue's lock held.
+ * The stage's reader blocks when a window of jobs is in flight, so
+ * memory stays bounded however many ids arrive.
  */
 struct queue {
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct job *jobs;
-	size_t window;          /* ring size (stage); array size (--image) */
-	size_t head, next, tail;
-	int eof;
-	int stage;              /* ring of ids (stage) or array of files */
+	struct workq *wq;
+	int stage;              /* ids (stage) or files (--image) */
+	char **files;           /* --image: the files, their results, */
+	struct scan_attachment *sas;
+	int status;             /* and the exit status so far */
 	const struct config *cfg;
 	const struct decode_args *args;
 	struct sandbox_limits lim;      /* the decoding workers' limits */
 	char stop_prefix[1100];
+	pthread_mutex_t error_lock;
 	int fatal_errno;        /* a commit failed transiently: stop */
 };
 
@@ -332,7 +330,8 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 	}
 	for (int i = 0; i < d->nattachments && i < SCAN_MAX_ATTACHMENTS; i++) {
 		struct scan_attachment *sa = &sr->attachments[i];
-		struct qrscan_options opt = { NULL, 0, !q->args->no_gate, 0 };
+		struct qrscan_options opt = { NULL, 0, !q->args->no_gate,
+		    q->lim.time_s };
 
 		snprintf(sa->file, sizeof sa->file, "%s", d->attachments[i].file);
 		snprintf(sa->kind, sizeof sa->kind, "%s", d->attachments[i].kind);
@@ -363,15 +362,48 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 	return rc;
 }
 
-/* emit_done - emit the finished jobs at the head (lock held) */
+/* print_codes - every code of SA, escaped, one a line */
 static void
-emit_done(struct queue *q)
+print_codes(const struct scan_attachment *sa)
 {
-	while (q->head < q->tail && q->jobs[q->head % q->window].done) {
-		if (q->stage)
-			stage_emit(q->jobs[q->head % q->window].id);
-		q->head++;
+	for (int i = 0; i < sa->ncodes; i++) {
+		const struct scan_code *sc = &sa->codes[i];
+		size_t need = scan_escape(sc->data, sc->len, NULL, 0) + 1;
+		char *text = malloc(need);
+
+		if (text == NULL)
+			fatal("out of memory");
+		scan_escape(sc->data, sc->len, text, need);
+		printf("%s\n", text);
+		free(text);
 	}
+}
+
+/*
+ * emit_job - a finished job, in input order (workq's emitter): the stage
+ * passes the id on; --image prints the file's codes or why it failed.
+ */
+static void
+emit_job(void *ctx, void *elem)
+{
+	struct queue *q = ctx;
+	struct job *j = elem;
+	struct scan_attachment *sa;
+
+	if (q->stage) {
+		stage_emit(j->id);
+		return;
+	}
+	sa = &q->sas[j->file];
+	if (j->failed) {
+		log_warnx("%s: %s", q->files[j->file], sa->message);
+		q->status = EX_DATAERR;
+	} else if (sa->ncodes == 0 && q->status == 0) {
+		q->status = 1;
+	}
+	print_codes(sa);
+	for (int k = 0; k < sa->ncodes; k++)
+		free(sa->codes[k].data);
 }
 
 /* worker - take jobs in order until the queue ends */
@@ -380,46 +412,30 @@ worker(void *arg)
 {
 	struct queue *q = arg;
 	struct qrscan *qs = new_scanner(q->args);
+	struct job j;
+	size_t seq;
 
-	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		struct job *j;
-		int err = 0;
-
-		while (q->next == q->tail && !q->eof)
-			pthread_cond_wait(&q->changed, &q->lock);
-		if (q->next == q->tail || q->fatal_errno)
-			break;
-		j = &q->jobs[q->next++ % q->window];
-		pthread_mutex_unlock(&q->lock);
+	while (workq_pop(q->wq, &j, 1, &seq) == 1) {
 		if (q->stage) {
-			if (decode_dossier(q, qs, j->id) == -1)
-				err = errno ? errno : EIO;
+			if (decode_dossier(q, qs, j.id) == -1) {
+				/* its id is not emitted: the next run */
+				pthread_mutex_lock(&q->error_lock);
+				if (q->fatal_errno == 0)
+					q->fatal_errno = errno ? errno : EIO;
+				pthread_mutex_unlock(&q->error_lock);
+				workq_abort(q->wq);
+				break;
+			}
 		} else {
 			struct qrscan_options opt = { NULL, 0,
-			                              !q->args->no_gate, 0 };
-			const struct qrscan_stats *st;
+			    !q->args->no_gate, q->lim.time_s };
 
-			if (scan_limited(&q->lim, qs, j->file, &opt, j->sa) ==
-			    -1)
-				j->failed = 1;
-			st = qrscan_last(qs);
-			log_info("%s: %d finder candidates, %d code-like "
-			    "triples (%.1f ms), %d regions, %d passes",
-			    j->file, st->candidates, st->triples, st->gate_ms,
-			    st->regions, st->passes);
+			if (scan_limited(&q->lim, qs, q->files[j.file], &opt,
+			    &q->sas[j.file]) == -1)
+				j.failed = 1;
 		}
-		pthread_mutex_lock(&q->lock);
-		if (err && !q->fatal_errno)
-			q->fatal_errno = err;
-		if (q->fatal_errno)
-			break;          /* its id is not emitted: the next run */
-		j->done = 1;
-		emit_done(q);
-		pthread_cond_broadcast(&q->changed);
+		workq_finish(q->wq, seq, &j);
 	}
-	pthread_cond_broadcast(&q->changed);
-	pthread_mutex_unlock(&q->lock);
 	qrscan_free(qs);
 	return NULL;
 }
@@ -449,69 +465,45 @@ join_workers(pthread_t *t, int n)
 	free(t);
 }
 
-/* print_codes - every code of SA, escaped, one a line */
-static void
-print_codes(const struct scan_attachment *sa)
-{
-	for (int i = 0; i < sa->ncodes; i++) {
-		const struct scan_code *sc = &sa->codes[i];
-		size_t need = scan_escape(sc->data, sc->len, NULL, 0) + 1;
-		char *text = malloc(need);
-
-		if (text == NULL)
-			fatal("out of memory");
-		scan_escape(sc->data, sc->len, text, need);
-		printf("%s\n", text);
-		free(text);
-	}
-}
-
 /* decode_images - the --image mode; the exit status */
 static int
 decode_images(const struct config *cfg, const struct decode_args *args,
     char **files, int nfiles)
 {
 	struct queue q;
-	struct scan_attachment *sas;
 	pthread_t *t;
-	int jobs = cfg->jobs < nfiles ? cfg->jobs : nfiles, status = 0;
+	int jobs = cfg->jobs < nfiles ? cfg->jobs : nfiles;
 
+	if (jobs < 1)
+		jobs = 1;
 	memset(&q, 0, sizeof q);
-	sas = calloc((size_t)nfiles, sizeof *sas);
-	q.jobs = calloc((size_t)nfiles, sizeof *q.jobs);
-	if (sas == NULL || q.jobs == NULL)
+	if ((q.sas = calloc((size_t)nfiles, sizeof *q.sas)) == NULL)
 		fatal("out of memory");
-	pthread_mutex_init(&q.lock, NULL);
-	pthread_cond_init(&q.changed, NULL);
-	q.window = (size_t)nfiles;
-	q.tail = (size_t)nfiles;
-	q.eof = 1;
+	q.files = files;
 	q.cfg = cfg;
 	q.args = args;
-	if (sandbox_limits_init(&q.lim, cfg) == -1)
+	pthread_mutex_init(&q.error_lock, NULL);
+	if (sandbox_limits_init(&q.lim, cfg) == -1) {
+		free(q.sas);
 		return EX_CONFIG;
-	for (int i = 0; i < nfiles; i++) {
-		q.jobs[i].file = files[i];
-		q.jobs[i].sa = &sas[i];
 	}
-	t = start_workers(&q, jobs < 1 ? 1 : jobs);
-	join_workers(t, jobs < 1 ? 1 : jobs);
+	q.wq = workq_new(sizeof(struct job), (size_t)jobs * 4, emit_job, &q);
+	t = start_workers(&q, jobs);
 	for (int i = 0; i < nfiles; i++) {
-		if (q.jobs[i].failed) {
-			log_warnx("%s: %s", files[i], sas[i].message);
-			status = EX_DATAERR;
-		} else if (sas[i].ncodes == 0 && status == 0) {
-			status = 1;
-		}
-		print_codes(&sas[i]);
-		for (int k = 0; k < sas[i].ncodes; k++)
-			free(sas[i].codes[k].data);
+		struct job j;
+
+		memset(&j, 0, sizeof j);
+		j.file = i;
+		workq_push(q.wq, &j);
 	}
+	workq_close(q.wq);
+	join_workers(t, jobs);
 	if (fflush(stdout) == EOF)
 		fatal_stdout();
-	free(sas);
-	free(q.jobs);
-	return status;
+	workq_free(q.wq);
+	pthread_mutex_destroy(&q.error_lock);
+	free(q.sas);
+	return q.status;
 }
 
 /* decode_stage - the filter: ids in, ids out; the exit status */
@@ -525,43 +517,26 @@ decode_stage(const struct config *cfg, const struct decode_args *args)
 
 	memset(&q, 0, sizeof q);
 	q.stage = 1;
-	q.window = (size_t)jobs * 4;
-	q.jobs = calloc(q.window, sizeof *q.jobs);
-	if (q.jobs == NULL)
-		fatal("out of memory");
-	pthread_mutex_init(&q.lock, NULL);
-	pthread_cond_init(&q.changed, NULL);
 	q.cfg = cfg;
 	q.args = args;
-	if (sandbox_limits_init(&q.lim, cfg) == -1) {
-		free(q.jobs);
+	pthread_mutex_init(&q.error_lock, NULL);
+	if (sandbox_limits_init(&q.lim, cfg) == -1)
 		return EX_CONFIG;
-	}
 	snprintf(q.stop_prefix, sizeof q.stop_prefix, "%s?", cfg->verify_url);
+	q.wq = workq_new(sizeof(struct job), (size_t)jobs * 4, emit_job, &q);
 	t = start_workers(&q, jobs);
 	while (stage_read_id(id, sizeof id)) {
-		struct job *j;
+		struct job j;
 
-		pthread_mutex_lock(&q.lock);
-		while (q.tail - q.head == q.window && !q.fatal_errno)
-			pthread_cond_wait(&q.changed, &q.lock);
-		if (q.fatal_errno) {
-			pthread_mutex_unlock(&q.lock);
-			break;
-		}
-		j = &q.jobs[q.tail % q.window];
-		memset(j, 0, sizeof *j);
-		snprintf(j->id, sizeof j->id, "%s", id);
-		q.tail++;
-		pthread_cond_broadcast(&q.changed);
-		pthread_mutex_unlock(&q.lock);
+		memset(&j, 0, sizeof j);
+		snprintf(j.id, sizeof j.id, "%s", id);
+		if (workq_push(q.wq, &j) == -1)
+			break;          /* aborted: a commit failed */
 	}
-	pthread_mutex_lock(&q.lock);
-	q.eof = 1;
-	pthread_cond_broadcast(&q.changed);
-	pthread_mutex_unlock(&q.lock);
+	workq_close(q.wq);
 	join_workers(t, jobs);
-	free(q.jobs);
+	workq_free(q.wq);
+	pthread_mutex_destroy(&q.error_lock);
 	if (q.fatal_errno) {
 		log_warnx("stopped: %s", strerror(q.fatal_errno));
 		return exit_for_errno(q.fatal_errno);

@@ -82,6 +82,7 @@
 #include "result.h"
 #include "spool.h"
 #include "timeutil.h"
+#include "workq.h"
 #include "xmlsafe.h"
 
 #define PDF_MODE 0640
@@ -104,8 +105,10 @@
  *                            extensions of every dossier waiting, in one
  *                            registry transaction (one WAL fsync);
  *   committers (4 x --jobs,  commit the PDF, typeset.xml, publish the
- *   16..64)                  result, move the dossier to done/ and pass
- *                            the id on; their fsyncs overlap.
+ *   16..64)                  result, move the dossier to done/ and hand
+ *                            the id to the emitter; their fsyncs overlap;
+ *   one emitter              writes the ids to stdout (a workq): a slow
+ *                            reader downstream stalls it alone.
  *
  * The order of one dossier's steps is the one the single-threaded stage
  * had, and it is what makes a crash harmless (see issue_prepare and
@@ -167,7 +170,7 @@ struct typeset {
 	const struct config *cfg;
 	struct pdf_font *font;
 	struct signing_key key;
-	pthread_mutex_t lock;           /* everything below, stdout */
+	pthread_mutex_t lock;           /* everything below */
 	struct queue prepare, render;   /* for the render workers */
 	struct queue issue;             /* for the issuer */
 	struct queue commit;            /* for the committers */
@@ -177,6 +180,7 @@ struct typeset {
 	int ninflight, inflight_max;
 	int eof;                        /* stdin ended: no new jobs */
 	int status;                     /* worst exit status so far */
+	struct workq *out;              /* finished ids -> the emitter */
 };
 
 struct worker {
@@ -804,7 +808,11 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* job_leave - J is finished: pass its id on, forget it (locked) */
+/*
+ * job_leave - J is finished and its id handed to the emitter: forget it
+ * (locked). The id is written to stdout by the emitter thread, never
+ * under this lock: a slow reader downstream would stall every thread.
+ */
 static void
 job_leave(struct typeset *ts, struct job *j)
 {
@@ -812,7 +820,6 @@ job_leave(struct typeset *ts, struct job *j)
 
 	if (j->rc != 0)
 		note_status(ts, j->rc);
-	stage_emit(j->id);
 	for (p = &ts->inflight; *p != NULL; p = &(*p)->inflight_next)
 		if (*p == j) {
 			*p = j->inflight_next;
@@ -947,10 +954,29 @@ committer_main(void *arg)
 			commit_job(ts, j);
 		else if (j->step == STEP_FINISH)
 			j->rc = finish_up(ts->cfg, j->r, j->place);
+		workq_push(ts->out, j->id);     /* may wait: not locked */
 		pthread_mutex_lock(&ts->lock);
 		job_leave(ts, j);
 	}
 	pthread_mutex_unlock(&ts->lock);
+	return NULL;
+}
+
+/*
+ * emitter_main - the emitter: write finished ids to stdout as they come.
+ * Only this thread waits for the reader of stdout; the committers wait
+ * only when the queue of finished ids is full.
+ */
+static void *
+emitter_main(void *arg)
+{
+	struct typeset *ts = arg;
+	char ids[16][256];
+	size_t n;
+
+	while ((n = workq_pop(ts->out, ids, 16, NULL)) > 0)
+		for (size_t i = 0; i < n; i++)
+			stage_emit(ids[i]);
 	return NULL;
 }
 
@@ -1021,6 +1047,7 @@ run_typeset(struct typeset *ts)
 {
 	const struct config *cfg = ts->cfg;
 	struct worker *workers;
+	pthread_t emitter;
 	char why[512], dir[4096];
 	int i, nrender, ncommit, n, status = 0;
 
@@ -1073,6 +1100,10 @@ run_typeset(struct typeset *ts)
 			return status ? status : EX_TEMPFAIL;
 		}
 	}
+	ts->out = workq_new(sizeof ((struct job *)0)->id,
+	    (size_t)ts->inflight_max, NULL, NULL);
+	if (pthread_create(&emitter, NULL, emitter_main, ts) != 0)
+		fatal("pthread_create");
 	for (i = 0; i < n; i++)
 		if (pthread_create(&workers[i].thread, NULL, i == 0 ?
 		    issuer_main : i <= nrender ? render_main : committer_main,
@@ -1083,6 +1114,9 @@ run_typeset(struct typeset *ts)
 		pthread_join(workers[i].thread, NULL);
 		registry_close(workers[i].reg);
 	}
+	workq_close(ts->out);
+	pthread_join(emitter, NULL);
+	workq_free(ts->out);
 	free(workers);
 	pdf_font_close(ts->font);
 	return ts->status;
