@@ -160,7 +160,8 @@ parse_args() {
 			;;
 		--home | --inbox | --out | --records | --jobs | --now | --settle | \
 			--incomplete-after | --verify-url | --tz | --font | \
-			--batch-size | --config)
+			--batch-size | --config | --workers | --worker-time | \
+			--worker-memory | --worker-user)
 			[ $# -ge 2 ] || die 64 "$1 needs a value (see --help)"
 			opts+=("$1" "$2")
 			shift
@@ -168,7 +169,8 @@ parse_args() {
 		--home=* | --inbox=* | --out=* | --records=* | --jobs=* | \
 			--now=* | --settle=* | --incomplete-after=* | \
 			--verify-url=* | --tz=* | --font=* | --batch-size=* | \
-			--config=*)
+			--config=* | --workers=* | --worker-time=* | \
+			--worker-memory=* | --worker-user=*)
 			opts+=("$1")
 			;;
 		--group)

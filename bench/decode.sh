@@ -13,6 +13,13 @@
 #   bash bench/decode.sh                     # 200 pages, 3 runs
 #   BENCH_PAGES=400 BENCH_RUNS=1 bash bench/decode.sh
 #   BENCH_PASSES=half,full bash bench/decode.sh   # try another strategy
+#   BENCH_WORKERS_ONLY=1 bash bench/decode.sh     # only the cost of the
+#                                                 # limited workers
+#
+# The cost of the limited workers (sandbox.c: a process per page, with
+# its limits) is measured in the same run: decode with its default
+# WORKERS=1 against --workers 0 (the decoder in the stage's own process),
+# side by side, median of BENCH_RUNS runs each, and their ratio.
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -141,6 +148,25 @@ echo "timing ${#FILES[@]} pages, median of $RUNS run(s) ..."
 timed floor "$FLOOR" "${FILES[@]}"
 timed decode1 "$BIN/decode" "${PASSES[@]}" --jobs 1 --image "${FILES[@]}"
 timed decode2 "$BIN/decode" "${PASSES[@]}" --jobs 2 --image "${FILES[@]}"
+timed inproc1 "$BIN/decode" "${PASSES[@]}" --workers 0 --jobs 1 --image "${FILES[@]}"
+timed inproc2 "$BIN/decode" "${PASSES[@]}" --workers 0 --jobs 2 --image "${FILES[@]}"
+# workers_cost - pages/s with and without the limited workers, and ratio
+workers_cost() {
+	local j
+	echo
+	printf '%-28s %9s %9s %7s
+' "limited workers" "workers" "in-proc" ratio
+	for j in 1 2; do
+		awk -v j="$j" -v w="${T[decode$j]}" -v p="${T[inproc$j]}" \
+			-v n="${#FILES[@]}" 'BEGIN {
+			printf "%-28s %9.2f %9.2f %7.3f\n",
+			    "decode --jobs " j " pages/s", n / w, n / p, p / w }'
+	done
+}
+if [ -n "${BENCH_WORKERS_ONLY:-}" ]; then
+	workers_cost
+	exit 0
+fi
 timed zbarimg zbarimg --raw -q -Sdisable -Sqrcode.enable "${FILES[@]}"
 HAVE_ZXING=0
 if command -v ZXingReader >/dev/null; then
@@ -200,3 +226,4 @@ for name in zbarimg zxing; do
 		printf "decode rate: decode %.1f%% vs %s %.1f%% (%+.1f points)\n",
 		    100 * a / NR, n, 100 * b / NR, 100 * (a - b) / NR }'
 done
+workers_cost

@@ -875,6 +875,9 @@ print_config(const struct config *cfg)
 	printf("SETTLE=%ld%cINCOMPLETE_AFTER=%ld%cJOBS=%d%cVERBOSITY=%d%c",
 	    cfg->settle, '\0', cfg->incomplete_after, '\0', cfg->jobs, '\0',
 	    cfg->verbosity, '\0');
+	printf("WORKERS=%d%cWORKER_TIME=%u%cWORKER_MEMORY=%lu%cWORKER_USER=%s%c",
+	    cfg->workers, '\0', cfg->worker_time, '\0', cfg->worker_memory_mb,
+	    '\0', cfg->worker_user, '\0');
 	if (fflush(stdout) == EOF)
 		fatal_stdout();
 }
