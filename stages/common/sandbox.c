@@ -47,7 +47,8 @@
 
 /* the worker's exit statuses besides 0 (answered) */
 #define EXIT_MEMORY 3
-#define EXIT_SETUP 4           /* limits or user could not be applied */
+#define EXIT_CONFINE 4          /* limits or user could not be applied */
+#define EXIT_ANSWER 5           /* the answer was too long or not sent */
 
 /* sandbox_limits_init - the limits from CFG; 0 or -1 */
 int
@@ -318,22 +319,22 @@ worker_main(const struct sandbox_limits *lim, int fd, int answer,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* content as 0, the answer as 1, stderr kept, nothing else */
 	if (fd != -1 && fd != 0 && dup2(fd, 0) == -1)
-		_exit(EXIT_SETUP);
+		_exit(EXIT_CONFINE);
 	if (fd == -1)
 		close(0);
 	if (dup2(answer, 1) == -1)
-		_exit(EXIT_SETUP);
+		_exit(EXIT_CONFINE);
 	if (close_range(3, ~0U, 0) == -1)
-		_exit(EXIT_SETUP);
+		_exit(EXIT_CONFINE);
 	base = address_space();
 	if (set_limit(RLIMIT_CORE, 0, 0) == -1 ||
 	    set_limit(RLIMIT_CPU, lim->time_s, lim->time_s + 1) == -1 ||
 	    (base > 0 && set_limit(RLIMIT_AS, base + lim->memory_mb * 1048576UL,
 	    base + lim->memory_mb * 1048576UL) == -1))
-		_exit(EXIT_SETUP);
+		_exit(EXIT_CONFINE);
 	if (drop_user(lim) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ==
 	    -1)
-		_exit(EXIT_SETUP);
+		_exit(EXIT_CONFINE);
 	if (getenv("CREDPIPE_TEST_WORKER_ID") != NULL) {
 		/* test hook: say who the worker runs as, on stderr */
 		char who[64];
@@ -341,14 +342,14 @@ worker_main(const struct sandbox_limits *lim, int fd, int answer,
 		    (unsigned)geteuid(), (unsigned)getegid());
 
 		if (write(2, who, (size_t)n) < 0)
-			_exit(EXIT_SETUP);
+			_exit(EXIT_CONFINE);
 	}
 	memset(&out, 0, sizeof out);
 	e = fn(arg, fd == -1 ? -1 : 0, &out);
 	if (e == SANDBOX_MEMORY)
 		_exit(EXIT_MEMORY);
 	if (out.overflow || write_all(1, out.buf, out.len) == -1)
-		_exit(EXIT_SETUP);
+		_exit(EXIT_ANSWER);
 	_exit(0);
 }
 
@@ -446,11 +447,15 @@ sandbox_run(const struct sandbox_limits *lim, int fd, sandbox_fn fn,
 		return SANDBOX_TIMEOUT;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_MEMORY)
 		return SANDBOX_MEMORY;
-	if (got == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SETUP)
-			log_warnx("a worker could not be confined (limits or "
-			    "user %.64s)", lim->user);
+	/*
+	 * A worker that could not be confined says nothing about the item:
+	 * judging it would be wrong, so the stage stops (78) and the next
+	 * run, once the configuration is fixed, does the work.
+	 */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFINE)
+		fatalx(EX_CONFIG, "a worker could not be confined (limits, "
+		    "or the user %.64s)", lim->user);
+	if (got == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return SANDBOX_CRASHED;
-	}
 	return SANDBOX_DONE;
 }
