@@ -216,8 +216,8 @@ read_codes(struct sandbox_msg *m, struct scan_attachment *sa)
 			return -1;
 		sc = &sa->codes[sa->ncodes];
 		memset(sc, 0, sizeof *sc);
-		if (sandbox_get_int(m, TAG_X, 0, 1 << 30, &x) == -1 ||
-		    sandbox_get_int(m, TAG_Y, 0, 1 << 30, &y) == -1 ||
+		if (sandbox_get_int(m, TAG_X, -(1 << 30), 1 << 30, &x) == -1 ||
+		    sandbox_get_int(m, TAG_Y, -(1 << 30), 1 << 30, &y) == -1 ||
 		    sandbox_get_int(m, TAG_W, 0, 1 << 30, &w) == -1 ||
 		    sandbox_get_int(m, TAG_H, 0, 1 << 30, &h) == -1 ||
 		    sandbox_get_str(m, TAG_PASS, sc->pass, sizeof sc->pass) ==
