@@ -145,28 +145,50 @@ mkdir -p "$OUT"
 mapfile -t FILES < <(cut -f1 "$DIR/list.tsv" | sed "s|^|$DIR/|")
 declare -A T M
 echo "timing ${#FILES[@]} pages, median of $RUNS run(s) ..."
-timed floor "$FLOOR" "${FILES[@]}"
-timed decode1 "$BIN/decode" "${PASSES[@]}" --jobs 1 --image "${FILES[@]}"
-timed decode2 "$BIN/decode" "${PASSES[@]}" --jobs 2 --image "${FILES[@]}"
-timed inproc1 "$BIN/decode" "${PASSES[@]}" --workers 0 --jobs 1 --image "${FILES[@]}"
-timed inproc2 "$BIN/decode" "${PASSES[@]}" --workers 0 --jobs 2 --image "${FILES[@]}"
-# workers_cost - pages/s with and without the limited workers, and ratio
+# workers_cost - pages/s with and without the limited workers, side by
+# side: the runs alternate (workers, in-process, workers, ...) so that a
+# change of the machine's load falls on both; wall-clock pages/s and CPU
+# seconds (user + system, the workers included), medians of RUNS runs.
 workers_cost() {
-	local j
-	echo
-	printf '%-28s %9s %9s %7s
-' "limited workers" "workers" "in-proc" ratio
+	local j r w mode kind
+	declare -A wall=() cpu=()
 	for j in 1 2; do
-		awk -v j="$j" -v w="${T[decode$j]}" -v p="${T[inproc$j]}" \
-			-v n="${#FILES[@]}" 'BEGIN {
-			printf "%-28s %9.2f %9.2f %7.3f\n",
-			    "decode --jobs " j " pages/s", n / w, n / p, p / w }'
+		for ((r = 0; r < RUNS; r++)); do
+			for w in 1 0; do
+				/usr/bin/time -f '%e %U %S' -o "$OUT/time.cost" \
+					"$BIN/decode" "${PASSES[@]}" --workers "$w" \
+					--jobs "$j" --image "${FILES[@]}" >/dev/null 2>&1
+				wall[$j.$w]+="$(awk 'END { print $1 }' "$OUT/time.cost") "
+				cpu[$j.$w]+="$(awk 'END { print $2 + $3 }' "$OUT/time.cost") "
+			done
+		done
 	done
+	echo
+	printf '%-16s %14s %14s %7s %10s %10s %7s\n' "limited workers" \
+		"workers pg/s" "in-proc pg/s" ratio "cpu s" "cpu s" ratio
+	for j in 1 2; do
+		for mode in 1 0; do
+			for kind in wall cpu; do
+				if [ "$kind" = wall ]; then
+					printf '%s\n' ${wall[$j.$mode]}
+				else
+					printf '%s\n' ${cpu[$j.$mode]}
+				fi | sort -n | awk '{ v[NR] = $1 }
+					END { print v[int((NR + 1) / 2)] }'
+			done
+		done | paste -sd' ' | awk -v j="$j" -v n="${#FILES[@]}" '{
+			printf "%-16s %14.2f %14.2f %7.3f %10.2f %10.2f %7.3f\n",
+			    "--jobs " j, n / $1, n / $3, $3 / $1, $2, $4, $4 / $2 }'
+	done
+	echo "(ratio: in-process time over workers time; 1.000 = no cost)"
 }
 if [ -n "${BENCH_WORKERS_ONLY:-}" ]; then
 	workers_cost
 	exit 0
 fi
+timed floor "$FLOOR" "${FILES[@]}"
+timed decode1 "$BIN/decode" "${PASSES[@]}" --jobs 1 --image "${FILES[@]}"
+timed decode2 "$BIN/decode" "${PASSES[@]}" --jobs 2 --image "${FILES[@]}"
 timed zbarimg zbarimg --raw -q -Sdisable -Sqrcode.enable "${FILES[@]}"
 HAVE_ZXING=0
 if command -v ZXingReader >/dev/null; then
