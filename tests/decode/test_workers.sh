@@ -80,6 +80,7 @@ fi
 
 # --- 5. the bomb in a run: bad-attachment naming the time limit ----------
 H=$TEST_TMP/home
+init_home "$H"
 mkdir -p "$H/inbox"
 "$BIN/records" --home "$H" import "$ROOT/samples/records.xml" >/dev/null 2>&1
 CREDPIPE_BUILD=$BUILD bash "$ROOT/samples/build.sh" "$TEST_TMP/samples" >/dev/null

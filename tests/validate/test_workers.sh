@@ -41,6 +41,7 @@ for xml in "$CASES"/*.xml; do
 	for mode in 0 1; do
 		mkdir -p "$TEST_TMP/w$mode"
 		H=$TEST_TMP/w$mode/$name
+		init_home "$H"
 		spool_dossier "$H" VW0100 "$xml"
 		echo VW0100 | "$BIN/validate" --workers "$mode" --home "$H" \
 			--now "$NOW" >/dev/null 2>&1
