@@ -149,7 +149,8 @@ validated(const char *dir, const char *id)
 
 /* the fields of a decoding worker's answer (sandbox_put/get tags) */
 enum { TAG_RC = 'R', TAG_STATUS = 'S', TAG_MESSAGE = 'M', TAG_DATA = 'D',
-       TAG_X = 'x', TAG_Y = 'y', TAG_W = 'w', TAG_H = 'h', TAG_PASS = 'P' };
+       TAG_X = 'x', TAG_Y = 'y', TAG_W = 'w', TAG_H = 'h', TAG_PASS = 'P',
+       TAG_STATS = 'T' };
 
 /* what a decoding worker is given */
 struct scan_task {
@@ -165,6 +166,7 @@ static enum sandbox_end
 scan_worker(void *arg, int fd, struct sandbox_msg *out)
 {
 	struct scan_task *t = arg;
+	const struct qrscan_stats *st;
 	struct scan_attachment sa;
 	int rc, copy;
 
@@ -173,6 +175,7 @@ scan_worker(void *arg, int fd, struct sandbox_msg *out)
 	if ((copy = dup(fd)) == -1)
 		return SANDBOX_MEMORY;
 	rc = qrscan_fd(t->qs, copy, t->opt, &sa);
+	st = qrscan_last(t->qs);
 	if (strcmp(sa.status, "error") == 0 &&
 	    strstr(sa.message, "out of memory") != NULL) {
 		for (int i = 0; i < sa.ncodes; i++)
@@ -182,6 +185,12 @@ scan_worker(void *arg, int fd, struct sandbox_msg *out)
 	sandbox_put_int(out, TAG_RC, rc);
 	sandbox_put_str(out, TAG_STATUS, sa.status);
 	sandbox_put_str(out, TAG_MESSAGE, sa.message);
+	/* what the gate and the passes did, for --verbose */
+	sandbox_put_int(out, TAG_STATS, st->candidates);
+	sandbox_put_int(out, TAG_STATS, st->triples);
+	sandbox_put_int(out, TAG_STATS, st->regions);
+	sandbox_put_int(out, TAG_STATS, st->passes);
+	sandbox_put_int(out, TAG_STATS, (long long)(st->gate_ms * 1000));
 	for (int i = 0; i < sa.ncodes; i++) {
 		const struct scan_code *sc = &sa.codes[i];
 
@@ -237,19 +246,34 @@ read_codes(struct sandbox_msg *m, struct scan_attachment *sa)
 	return got;
 }
 
-/* read_answer - a worker's answer M into SA; its qrscan status or -1 */
+/*
+ * read_answer - a worker's answer M into SA and ST; its qrscan status,
+ * or -2 for a malformed answer
+ */
 static int
-read_answer(struct sandbox_msg *m, struct scan_attachment *sa)
+read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
+    struct qrscan_stats *st)
 {
-	long long rc;
+	long long rc, v[5];
+	int i;
 
 	if (sandbox_get_int(m, TAG_RC, -1, 0, &rc) == -1 ||
 	    sandbox_get_str(m, TAG_STATUS, sa->status, sizeof sa->status) ==
 	    -1 || sandbox_get_str(m, TAG_MESSAGE, sa->message,
-	    sizeof sa->message) == -1 || read_codes(m, sa) == -1 ||
+	    sizeof sa->message) == -1)
+		return -2;
+	for (i = 0; i < 5; i++)
+		if (sandbox_get_int(m, TAG_STATS, 0, 1LL << 40, &v[i]) == -1)
+			return -2;
+	st->candidates = (int)v[0];
+	st->triples = (int)v[1];
+	st->regions = (int)v[2];
+	st->passes = (int)v[3];
+	st->gate_ms = (double)v[4] / 1000;
+	if (read_codes(m, sa) == -1 ||
 	    (strcmp(sa->status, "ok") != 0 && strcmp(sa->status,
 	    "unreadable") != 0 && strcmp(sa->status, "error") != 0)) {
-		for (int i = 0; i < sa->ncodes; i++)
+		for (i = 0; i < sa->ncodes; i++)
 			free(sa->codes[i].data);
 		sa->ncodes = 0;
 		return -2;
@@ -267,7 +291,7 @@ read_answer(struct sandbox_msg *m, struct scan_attachment *sa)
 static int
 scan_limited(const struct sandbox_limits *lim, struct qrscan *qs,
     const char *path, const struct qrscan_options *opt,
-    struct scan_attachment *sa)
+    struct scan_attachment *sa, struct qrscan_stats *st)
 {
 	struct scan_task task = { qs, opt };
 	struct sandbox_msg reply;
@@ -275,6 +299,7 @@ scan_limited(const struct sandbox_limits *lim, struct qrscan *qs,
 	char how[64];
 	int fd, rc = -1;
 
+	memset(st, 0, sizeof *st);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		snprintf(sa->status, sizeof sa->status, "error");
@@ -288,7 +313,7 @@ scan_limited(const struct sandbox_limits *lim, struct qrscan *qs,
 	}
 	e = sandbox_run(lim, fd, scan_worker, &task, &reply);
 	close(fd);
-	if (e == SANDBOX_DONE && (rc = read_answer(&reply, sa)) == -2)
+	if (e == SANDBOX_DONE && (rc = read_answer(&reply, sa, st)) == -2)
 		e = SANDBOX_CRASHED;
 	sandbox_msg_free(&reply);
 	if (e == SANDBOX_DONE)
@@ -330,6 +355,7 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 	}
 	for (int i = 0; i < d->nattachments && i < SCAN_MAX_ATTACHMENTS; i++) {
 		struct scan_attachment *sa = &sr->attachments[i];
+		struct qrscan_stats st;
 		struct qrscan_options opt = { NULL, 0, !q->args->no_gate,
 		    q->lim.time_s };
 
@@ -348,7 +374,7 @@ decode_dossier(struct queue *q, struct qrscan *qs, const char *id)
 			continue;
 		}
 		spool_files_path(dir, sa->file, path, sizeof path);
-		if (scan_limited(&q->lim, qs, path, &opt, sa) == -1)
+		if (scan_limited(&q->lim, qs, path, &opt, sa, &st) == -1)
 			log_warnx("%s: %s: %s", id, sa->file, sa->message);
 	}
 	spool_state_path(dir, "decode", path, sizeof path);
@@ -430,9 +456,15 @@ worker(void *arg)
 			struct qrscan_options opt = { NULL, 0,
 			    !q->args->no_gate, q->lim.time_s };
 
+			struct qrscan_stats st;
+
 			if (scan_limited(&q->lim, qs, q->files[j.file], &opt,
-			    &q->sas[j.file]) == -1)
+			    &q->sas[j.file], &st) == -1)
 				j.failed = 1;
+			log_info("%s: %d finder candidates, %d code-like "
+			    "triples (%.1f ms), %d regions, %d passes",
+			    q->files[j.file], st.candidates, st.triples,
+			    st.gate_ms, st.regions, st.passes);
 		}
 		workq_finish(q->wq, seq, &j);
 	}

@@ -3,12 +3,13 @@
  *	finderbomb - a small PNG that keeps a QR decoder busy for a long time
  *
  * SYNOPSIS
- *	finderbomb [--size N] [--module M] -o FILE
+ *	finderbomb [--size N] [--module M] [--gap G] -o FILE
  *
  * DESCRIPTION
  *	Writes an N x N 8-bit gray PNG (default 7071, just under 50
  *	megapixels: a legal page) tiled with QR finder patterns (7 x 7
- *	modules of M pixels, default 2, one module of white between them).
+ *	modules of M pixels, default 2, G modules of white between them,
+ *	default 1).
  *	zbar's QR finder pairs every finder pattern it sees with every other
  *	one, so the work grows much faster than the pixel count, while the
  *	file, a repetition deflate loves, stays near 120 KB. It is the
@@ -51,7 +52,7 @@ on_error(png_structp png, png_const_charp msg)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: finderbomb [--size N] [--module M] -o FILE\n");
+	fprintf(stderr, "usage: finderbomb [--size N] [--module M] [--gap G] -o FILE\n");
 	return EX_USAGE;
 }
 
@@ -61,9 +62,10 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "module", required_argument, NULL, 'm' },
+		{ "gap", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 } };
 	const char *out = NULL;
-	long size = 7071, module = 2;
+	long size = 7071, module = 2, gap = 1;
 	png_structp png;
 	png_infop info;
 	unsigned char *row;
@@ -77,11 +79,13 @@ main(int argc, char **argv)
 			size = strtol(optarg, NULL, 10);
 		else if (c == 'm')
 			module = strtol(optarg, NULL, 10);
+		else if (c == 'g')
+			gap = strtol(optarg, NULL, 10);
 		else
 			return usage();
 	}
 	if (out == NULL || optind != argc || size < 64 || size > 7071 ||
-	    module < 1 || module > 16)
+	    module < 1 || module > 16 || gap < 1 || gap > 64)
 		return usage();
 	if ((fp = fopen(out, "wb")) == NULL) {
 		perror(out);
@@ -103,7 +107,7 @@ main(int argc, char **argv)
 	    PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (long y = 0; y < size; y++) {
-		long period = 8 * module;       /* 7 modules + 1 of white */
+		long period = gap * module + 7 * module;
 		long my = (y % period) / module;
 
 		for (long x = 0; x < size; x++) {
