@@ -17,6 +17,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# plain - diagnostics without their time stamp and level, as "decode: ..."
+plain() { sed -E 's/^[0-9T:-]+Z //; s/^decode: (warning|error): /decode: /'; }
 
 "$TOOLS/finderbomb" -o "$TEST_TMP/bomb.png"
 check "the bomb is a small file (< 150 KB)" \
@@ -28,6 +30,7 @@ check "the bomb is a small file (< 150 KB)" \
 start=$(date +%s)
 got=$(timeout 60 "$DECODE" --no-gate --worker-time 3 --image "$TEST_TMP/bomb.png" 2>&1)
 status=$?
+got=$(plain <<<"$got")
 took=$(($(date +%s) - start))
 expect_eq "bomb: decode --image exits 65" "$status" 65
 expect_eq "bomb: the message names the time limit" "$got" \
@@ -38,8 +41,9 @@ check "bomb: ended within the limit (3 s, took ${took} s)" test "$took" -le 5
 "$TOOLS/mkpng" -o "$TEST_TMP/big.png" -w 6000 -h 6000
 # (under ASan an allocation past the limit must fail, not abort)
 got=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1" \
-	"$DECODE" --no-gate --worker-memory 16 --image "$TEST_TMP/big.png" 2>&1)
-expect_eq "36 MP page under a 16 MB limit: needs more than 16 MB" "$got/$?" \
+	"$DECODE" --no-gate --worker-memory 16 --image "$TEST_TMP/big.png" 2>&1)/$?
+got=$(plain <<<"$got")
+expect_eq "36 MP page under a 16 MB limit: needs more than 16 MB" "$got" \
 	"decode: $TEST_TMP/big.png: decoding needs more than 16 MB/65"
 got=$("$DECODE" --no-gate --image "$TEST_TMP/big.png" 2>&1)
 expect_eq "the same page under the default limit: read (no code)" "$got/$?" "/1"
@@ -47,8 +51,9 @@ expect_eq "the same page under the default limit: read (no code)" "$got/$?" "/1"
 # --- 3. a worker that crashes is a result; the files after it are read ---
 "$TOOLS/qrpage" -o "$TEST_TMP/page.png" --dpi 150 --text crash-then-read
 got=$(CREDPIPE_TEST_CRASH=decode-worker "$DECODE" --jobs 1 --image \
-	"$TEST_TMP/page.png" "$TEST_TMP/page.png" 2>&1)
-expect_eq "crashing workers: each file says so, exit 65" "$got/$?" \
+	"$TEST_TMP/page.png" "$TEST_TMP/page.png" 2>&1)/$?
+got=$(plain <<<"$got")
+expect_eq "crashing workers: each file says so, exit 65" "$got" \
 	"decode: $TEST_TMP/page.png: decoding crashed"$'\n'"decode: $TEST_TMP/page.png: decoding crashed/65"
 got=$("$DECODE" --workers 0 --image "$TEST_TMP/page.png" 2>&1)
 expect_eq "without workers the page reads as before" "$got/$?" "crash-then-read/0"
