@@ -8,8 +8,9 @@
  *
  * DESCRIPTION
  *	For a relying party holding a report (an employer, a university
- *	abroad) or a member of staff. Each FILE is a scan of a report (PNG;
- *	its QR code is found as decode(1) finds it) or a text file holding
+ *	abroad) or a member of staff. Each FILE is a report as issued (its
+ *	PDF), a scan of one (PNG or JPEG), its QR code found as decode(1)
+ *	finds it, the format told by the content, or a text file holding
  *	the payload of the QR code (the URL), and an operand that is not a
  *	file but starts with --verify-url and "?" is taken as the payload
  *	itself. verify checks the payload's signature against the trusted
@@ -39,9 +40,6 @@
  *	the future, malformed, signed by a key not trusted, or altered
  *	(its signature does not match its content); the reason is printed.
  *
- *	PDF and JPEG scans are not read yet (render the page first, e.g.
- *	pdftoppm -r 150 -png report.pdf page).
- *
  * FILES
  *	HOME/keys/trusted/<id>.pub, OUT/publish/status.xml, HOME/records.db
  *
@@ -49,8 +47,7 @@
  *	0 every report is valid; 1 some report is genuine but revoked,
  *	expired or (with --registry) unknown; 2 some report is forged; 3
  *	some file holds no report of ours; the highest of these when files
- *	differ. 65 some file cannot be read (or is a PDF or JPEG), whatever
- *	the others say; 64 usage;
+ *	differ. 65 some file cannot be read, whatever the others say; 64 usage;
  *	78 no trusted key, or the status list is missing, stale or refused;
  *	75 the registry is busy; 70 internal error.
  *
@@ -120,9 +117,10 @@ usage(FILE *fp)
 	    "usage: verify [--home H] [--key FILE]... [--status FILE] "
 	    "[--max-age HOURS]\n"
 	    "              [--registry] FILE...\n"
-	    "Is this report genuine and still valid? FILE: a PNG scan of a "
-	    "report, or\nits QR payload as text. Exit 0 valid, 1 revoked or "
-	    "expired, 2 forged,\n3 not ours. See verify(1).\n\n"
+	    "Is this report genuine and still valid? FILE: a report's PDF, "
+	    "a PNG or JPEG\nscan of one, or its QR payload as text. Exit 0 "
+	    "valid, 1 revoked or expired,\n2 forged, 3 not ours. See "
+	    "verify(1).\n\n"
 	    "  --key FILE          trust this public key (64 hex digits)\n"
 	    "  --status FILE       the signed status list (default "
 	    "OUT/publish/status.xml)\n"
@@ -455,19 +453,20 @@ judge_file(struct verifier *v, const char *arg, int *failed)
 		*failed = EX_DATAERR;
 		return vd;
 	}
-	if (n >= 4 && memcmp(magic, png, 4) == 0)
+	/*
+	 * The formats decode reads, told apart by their first bytes as the
+	 * image module does: the issued PDF itself, a PNG or JPEG scan. They
+	 * go through the same image module and its limits (pixels, bytes,
+	 * PDF pages) as decode; a text file is the payload.
+	 */
+	if ((n >= 4 && memcmp(magic, png, 4) == 0) ||
+	    (n >= 3 && memcmp(magic, jpeg, 3) == 0) ||
+	    (n >= 5 && memcmp(magic, "%PDF-", 5) == 0))
 		return judge_image(v, arg, failed);
-	if ((n >= 5 && memcmp(magic, "%PDF-", 5) == 0) ||
-	    (n >= 3 && memcmp(magic, jpeg, 3) == 0)) {
-		printf("not read: %s scans are not read yet; render the page "
-		    "to PNG first (pdftoppm -r 150 -png)\n", magic[0] == '%' ?
-		    "PDF" : "JPEG");
-		*failed = EX_DATAERR;
-		return vd;
-	}
 	if (fs_read_file(arg, PAYLOAD_TEXT_MAX, &buf, &len) == -1) {
-		printf("not read: %s\n", errno == EFBIG ? "neither a PNG scan "
-		    "nor the text of a QR payload" : strerror(errno));
+		printf("not read: %s\n", errno == EFBIG ? "neither a PDF, "
+		    "PNG or JPEG report nor the text of a QR payload" :
+		    strerror(errno));
 		*failed = EX_DATAERR;
 		return vd;
 	}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tests/verify/test_verify.sh - what a relying party learns offline
 # (verify(1)) and the signed status list every run publishes (README.md,
-# "The status list"): a fresh report scanned at 150 dpi, the same after a
-# revocation and a new run, an extended report, a forged and a tampered
-# QR code, a stale, altered or foreign-signed status list, a foreign QR
-# code, and the same with no HOME at all (--key and --status only).
+# "The status list"): a fresh report (the issued PDF, a 150-dpi scan as
+# PNG and as JPEG), the same after a revocation and a new run, an
+# extended report, a forged and a tampered QR code, a stale, altered or
+# foreign-signed status list, a foreign QR code, and the same with no
+# HOME at all (--key and --status only).
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=tests/e2e/helpers.sh
 . "$(dirname "$0")/../e2e/helpers.sh"
@@ -39,7 +40,7 @@ v() {
 }
 has() { grep -q -- "$2" "$TEST_TMP/$1.out" "$TEST_TMP/$1.err"; }
 
-# --- a fresh report: its PDF rendered at 150 dpi --------------------------------
+# --- a fresh report: its PDF, rendered at 150 dpi, and as a JPEG ---------------
 pdftoppm -r 150 -png -f 1 -l 1 "$H/out/reports/$ZHANG.pdf" "$TEST_TMP/zhang" 2>/dev/null
 png=$(ls "$TEST_TMP"/zhang*.png)
 expires=$(sqlite3 "$H/records.db" "select expires from reports where dossier_id='$ZHANG'")
@@ -48,9 +49,19 @@ v fresh --home "$H" "$png"
 expect_eq "a fresh report at 150 dpi: exit 0" "$VSTATUS" 0
 check "a fresh report: valid until its expiry" has fresh "valid until $expires\$"
 check "a fresh report: the holder the QR code signs" has fresh "holder: 张伟"
+# the issued PDF itself, and the 150-dpi scan saved as a phone's JPEG
 v pdf --home "$H" "$H/out/reports/$ZHANG.pdf"
-expect_eq "a PDF is not read yet: 65" "$VSTATUS" 65
-check "a PDF is not read yet, and verify says how to render it" has pdf "pdftoppm -r 150"
+expect_eq "the issued PDF itself: exit 0" "$VSTATUS" 0
+check "the issued PDF itself: valid until its expiry" has pdf "valid until $expires\$"
+check "the issued PDF itself: the holder the QR code signs" has pdf "holder: 张伟"
+"$TOOLS/mkjpeg" -i "$png" -o "$TEST_TMP/zhang.jpg"
+v jpeg --home "$H" "$TEST_TMP/zhang.jpg"
+expect_eq "the 150-dpi scan as a JPEG: exit 0" "$VSTATUS" 0
+check "the 150-dpi scan as a JPEG: valid until its expiry" has jpeg "valid until $expires\$"
+head -c 4000 "$TEST_TMP/zhang.jpg" >"$TEST_TMP/cut.jpg"
+v cut --home "$H" "$TEST_TMP/cut.jpg"
+expect_eq "a truncated JPEG cannot be read: 65" "$VSTATUS" 65
+check "a truncated JPEG: verify says it was not read" has cut "not read: "
 v expired --home "$H" --max-age 10000 --now 2027-12-01T09:00:00+08:00 "$png"
 expect_eq "the same report a year later: exit 1" "$VSTATUS" 1
 check "the same report a year later: expired on its expiry date" has expired "expired on $expires"
