@@ -1,7 +1,8 @@
 /*
  * text.h - the byte-level text helpers every module shares: one UTF-8
  * decoder (each caller adds its own policy: XML, payloads, PDF glyphs,
- * printable output) and hex digits.
+ * printable output), hex digits, and text_say for the sentences the image
+ * readers hand back.
  */
 #ifndef CREDPIPE_TEXT_H
 #define CREDPIPE_TEXT_H
@@ -19,5 +20,8 @@ long utf8_decode(const unsigned char *s, size_t avail, size_t *len);
 int utf8_valid(const unsigned char *s, size_t len);
 /* hex_digit - value of hex digit CH (either case), or -1 */
 int hex_digit(int ch);
+/* text_say - format a sentence into WHY (SIZE bytes; WHY may be NULL) */
+void text_say(char *why, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -43,6 +43,7 @@
 #include "image.h"
 #include "jpeg.h"
 #include "pdfpage.h"
+#include "text.h"
 
 /* ancillary chunks: at most this many, each at most this big (inflated) */
 #define IMAGE_CHUNK_CACHE_MAX 256
@@ -73,19 +74,6 @@ struct image_reader {
 	unsigned char *gray;    /* the result, width * height */
 	char why[256];
 };
-
-/* say - format a sentence into WHY (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-}
 
 /* sniff - name the format of a file that is not a PNG, from its magic */
 static const char *
@@ -139,18 +127,18 @@ on_error(png_structp png, png_const_charp msg)
 		;       /* our read callback already said it better */
 	else if (strstr(msg, "CRC error") != NULL &&
 	    (colon = strchr(msg, ':')) != NULL)
-		say(r->why, sizeof r->why, "CRC error in %.*s",
+		text_say(r->why, sizeof r->why, "CRC error in %.*s",
 		    (int)(colon - msg), msg);
 	else if (strstr(msg, "exceeds user limit") != NULL ||
 	    strstr(msg, "Invalid image width") != NULL ||
 	    strstr(msg, "Invalid image height") != NULL)
-		say(r->why, sizeof r->why, "image dimensions out of range (%s)",
+		text_say(r->why, sizeof r->why, "image dimensions out of range (%s)",
 		    msg);
 	else if (strncmp(msg, "IDAT:", 5) == 0 ||
 	    strstr(msg, "image data") != NULL)
-		say(r->why, sizeof r->why, "corrupt image data (%s)", msg);
+		text_say(r->why, sizeof r->why, "corrupt image data (%s)", msg);
 	else
-		say(r->why, sizeof r->why, "invalid PNG (%s)", msg);
+		text_say(r->why, sizeof r->why, "invalid PNG (%s)", msg);
 	png_longjmp(png, 1);
 }
 
@@ -174,10 +162,10 @@ on_read(png_structp png, png_bytep data, size_t len)
 
 	if (fread(data, 1, len, r->fp) != len) {
 		if (ferror(r->fp))
-			say(r->why, sizeof r->why, "read error: %s",
+			text_say(r->why, sizeof r->why, "read error: %s",
 			    strerror(errno));
 		else
-			say(r->why, sizeof r->why, "truncated PNG data");
+			text_say(r->why, sizeof r->why, "truncated PNG data");
 		png_error(png, "read");
 	}
 }
@@ -202,34 +190,34 @@ open_checked(const char *path, int fd, enum image_format *format, char *why,
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ELOOP)
-			say(why, size, "is a symbolic link, not a file");
+			text_say(why, size, "is a symbolic link, not a file");
 		else
-			say(why, size, "cannot open: %s", strerror(errno));
+			text_say(why, size, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {
-		say(why, size, "cannot stat: %s", strerror(errno));
+		text_say(why, size, "cannot stat: %s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		say(why, size, "not a regular file");
+		text_say(why, size, "not a regular file");
 		close(fd);
 		return NULL;
 	}
 	if (st.st_size == 0) {
-		say(why, size, "empty file (0 bytes)");
+		text_say(why, size, "empty file (0 bytes)");
 		close(fd);
 		return NULL;
 	}
 	if ((unsigned long long)st.st_size > IMAGE_MAX_BYTES) {
-		say(why, size, "file of %lld bytes, more than the %lu MiB "
+		text_say(why, size, "file of %lld bytes, more than the %lu MiB "
 		    "allowed", (long long)st.st_size, IMAGE_MAX_BYTES >> 20);
 		close(fd);
 		return NULL;
 	}
 	if ((fp = fdopen(fd, "rb")) == NULL) {
-		say(why, size, "cannot open: %s", strerror(errno));
+		text_say(why, size, "cannot open: %s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -243,18 +231,18 @@ open_checked(const char *path, int fd, enum image_format *format, char *why,
 	}
 	if (n < 8 || png_sig_cmp(sig, 0, 8) != 0) {
 		if ((kind = sniff(sig, n)) != NULL)
-			say(why, size, "not a PNG, JPEG or PDF file (looks "
+			text_say(why, size, "not a PNG, JPEG or PDF file (looks "
 			    "like %s)", kind);
 		else if (n < 8 && png_sig_cmp(sig, 0, n) == 0)
-			say(why, size, "truncated PNG data (%zu bytes)", n);
+			text_say(why, size, "truncated PNG data (%zu bytes)", n);
 		else
-			say(why, size, "not a PNG, JPEG or PDF file (no "
+			text_say(why, size, "not a PNG, JPEG or PDF file (no "
 			    "signature of any)");
 		fclose(fp);
 		return NULL;
 	}
 	if (fseek(fp, 8, SEEK_SET) == -1) {
-		say(why, size, "cannot seek: %s", strerror(errno));
+		text_say(why, size, "cannot seek: %s", strerror(errno));
 		fclose(fp);
 		return NULL;
 	}
@@ -313,20 +301,20 @@ whole_start(struct image_reader *r)
 	struct jpeg_header *hd = &r->jpeg_header;
 
 	if (fstat(fileno(r->fp), &st) == -1) {
-		say(r->why, sizeof r->why, "cannot stat: %s", strerror(errno));
+		text_say(r->why, sizeof r->why, "cannot stat: %s", strerror(errno));
 		return -1;
 	}
 	r->len = (size_t)st.st_size;
 	if ((r->data = malloc(r->len)) == NULL) {
-		say(r->why, sizeof r->why, "out of memory");
+		text_say(r->why, sizeof r->why, "out of memory");
 		return -1;
 	}
 	if (fread(r->data, 1, r->len, r->fp) != r->len) {
 		if (ferror(r->fp))
-			say(r->why, sizeof r->why, "read error: %s",
+			text_say(r->why, sizeof r->why, "read error: %s",
 			    strerror(errno));
 		else
-			say(r->why, sizeof r->why, "the file shrank while "
+			text_say(r->why, sizeof r->why, "the file shrank while "
 			    "being read");
 		return -1;
 	}
@@ -342,7 +330,7 @@ whole_start(struct image_reader *r)
 		r->height = hd->orientation >= 5 ? hd->width : hd->height;
 	}
 	if ((unsigned long long)r->width * r->height > IMAGE_MAX_PIXELS) {
-		say(r->why, sizeof r->why, "declares %u×%u pixels, more "
+		text_say(r->why, sizeof r->why, "declares %u×%u pixels, more "
 		    "than %lu megapixels", hd->width, hd->height,
 		    IMAGE_MAX_PIXELS / 1000000);
 		return -1;
@@ -369,7 +357,7 @@ reader_start(struct image_reader *r, const char *path, int fd, int transform)
 	    on_warning);
 	if (r->png == NULL || (r->info = png_create_info_struct(r->png)) ==
 	    NULL) {
-		say(r->why, sizeof r->why, "out of memory");
+		text_say(r->why, sizeof r->why, "out of memory");
 		return -1;
 	}
 	if (setjmp(png_jmpbuf(r->png)))
@@ -397,20 +385,20 @@ reader_start(struct image_reader *r, const char *path, int fd, int transform)
 		on_read(r->png, head, 8);
 		if (memcmp(head + 4, "IHDR", 4) != 0 ||
 		    png_get_uint_32(head) != 13) {
-			say(r->why, sizeof r->why, "invalid PNG (first chunk "
+			text_say(r->why, sizeof r->why, "invalid PNG (first chunk "
 			    "is not IHDR)");
 			return -1;
 		}
 		on_read(r->png, ihdr, 13);
 		on_read(r->png, crc, 4);
 		if (png_get_uint_32(crc) != (png_uint_32)crc32_ihdr(head, ihdr)) {
-			say(r->why, sizeof r->why, "CRC error in IHDR");
+			text_say(r->why, sizeof r->why, "CRC error in IHDR");
 			return -1;
 		}
 		w = png_get_uint_32(ihdr);
 		h = png_get_uint_32(ihdr + 4);
 		if (w == 0 || h == 0 || w > 0x7fffffffU || h > 0x7fffffffU) {
-			say(r->why, sizeof r->why, "invalid PNG (image "
+			text_say(r->why, sizeof r->why, "invalid PNG (image "
 			    "dimensions %lu×%lu)", (unsigned long)w,
 			    (unsigned long)h);
 			return -1;
@@ -423,7 +411,7 @@ reader_start(struct image_reader *r, const char *path, int fd, int transform)
 	r->width = w;
 	r->height = h;
 	if ((unsigned long long)w * h > IMAGE_MAX_PIXELS) {
-		say(r->why, sizeof r->why, "declares %lu×%lu pixels, more "
+		text_say(r->why, sizeof r->why, "declares %lu×%lu pixels, more "
 		    "than %lu megapixels", (unsigned long)w, (unsigned long)h,
 		    IMAGE_MAX_PIXELS / 1000000);
 		return -1;
@@ -448,7 +436,7 @@ reader_start(struct image_reader *r, const char *path, int fd, int transform)
 	r->channels = png_get_channels(r->png, r->info);
 	if ((r->channels != 1 && r->channels != 2) ||
 	    png_get_bit_depth(r->png, r->info) != 8) {
-		say(r->why, sizeof r->why, "unsupported PNG layout");
+		text_say(r->why, sizeof r->why, "unsupported PNG layout");
 		return -1;
 	}
 	return 0;
@@ -463,7 +451,7 @@ image_probe(const char *path, unsigned *w, unsigned *h, char *why,
 	int rc;
 
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		say(why, size, "out of memory");
+		text_say(why, size, "out of memory");
 		return -1;
 	}
 	rc = reader_start(r, path, -1, 0);
@@ -471,7 +459,7 @@ image_probe(const char *path, unsigned *w, unsigned *h, char *why,
 		*w = r->width;
 		*h = r->height;
 	} else {
-		say(why, size, "%s", r->why);
+		text_say(why, size, "%s", r->why);
 	}
 	reader_free(r);
 	return rc;
@@ -503,11 +491,11 @@ reader_open(const char *path, int fd, struct image_reader **out, unsigned *w,
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		say(why, size, "out of memory");
+		text_say(why, size, "out of memory");
 		return -1;
 	}
 	if (reader_start(r, path, fd, 1) == -1) {
-		say(why, size, "%s", r->why);
+		text_say(why, size, "%s", r->why);
 		reader_free(r);
 		return -1;
 	}
@@ -523,7 +511,7 @@ reader_open(const char *path, int fd, struct image_reader **out, unsigned *w,
 	r->row = malloc(r->interlaced ? rowbytes * r->height : rowbytes);
 	r->gray = malloc((size_t)r->width * r->height);
 	if (r->row == NULL || r->gray == NULL) {
-		say(why, size, "out of memory for %u×%u pixels", r->width,
+		text_say(why, size, "out of memory for %u×%u pixels", r->width,
 		    r->height);
 		reader_free(r);
 		return -1;
@@ -576,7 +564,7 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 		if (rc == -1)
 			return -1;
 		if (img.width != r->width || img.height != r->height) {
-			say(why, size, "invalid %s (decoded %u×%u, header "
+			text_say(why, size, "invalid %s (decoded %u×%u, header "
 			    "says %u×%u)", r->format == IMAGE_PDF ? "PDF" :
 			    "JPEG", img.width, img.height, r->width,
 			    r->height);
@@ -588,7 +576,7 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 		return 0;
 	}
 	if (setjmp(png_jmpbuf(r->png))) {
-		say(why, size, "%s", r->why);
+		text_say(why, size, "%s", r->why);
 		return -1;
 	}
 	if (r->interlaced) {
@@ -597,7 +585,7 @@ image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 		if (r->rowptrs == NULL &&
 		    (r->rowptrs = malloc(r->height * sizeof *r->rowptrs)) ==
 		    NULL) {
-			say(why, size, "out of memory");
+			text_say(why, size, "out of memory");
 			return -1;
 		}
 		for (unsigned y = 0; y < r->height; y++)

@@ -35,6 +35,7 @@
 
 #include "image.h"
 #include "jpeg.h"
+#include "text.h"
 
 /* a phone writes 10 or fewer scans; libjpeg's own progressive set is 10 */
 #define JPEG_MAX_SCANS 256
@@ -46,19 +47,6 @@ struct jpeg_failure {
 	jmp_buf back;
 	char why[JMSG_LENGTH_MAX + 64];
 };
-
-/* say - format a sentence into WHY (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-}
 
 /* be16 - big-endian 16-bit value */
 static unsigned
@@ -125,7 +113,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 	memset(hd, 0, sizeof *hd);
 	hd->orientation = 1;
 	if (n < 2 || d[0] != 0xFF || d[1] != 0xD8) {
-		say(why, size, "not a JPEG file (no start-of-image marker)");
+		text_say(why, size, "not a JPEG file (no start-of-image marker)");
 		return -1;
 	}
 	for (;;) {
@@ -134,7 +122,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 		if (pos >= n)
 			goto truncated;
 		if (d[pos] != 0xFF) {
-			say(why, size, "corrupt JPEG header (no marker at "
+			text_say(why, size, "corrupt JPEG header (no marker at "
 			    "byte %zu)", pos);
 			return -1;
 		}
@@ -146,7 +134,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 		if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7))
 			continue;       /* markers without a segment */
 		if (m == 0xD9) {
-			say(why, size, "JPEG file without image data (it ends "
+			text_say(why, size, "JPEG file without image data (it ends "
 			    "before any scan)");
 			return -1;
 		}
@@ -154,7 +142,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 			goto truncated;
 		len = be16(d + pos);
 		if (len < 2) {
-			say(why, size, "corrupt JPEG header (segment length "
+			text_say(why, size, "corrupt JPEG header (segment length "
 			    "%u at byte %zu)", len, pos);
 			return -1;
 		}
@@ -164,19 +152,19 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 		    m != 0xCC) {
 			if (m == 0xC3 || m == 0xC7 || m == 0xCB || m == 0xCF ||
 			    m == 0xC5 || m == 0xC6 || m == 0xCD || m == 0xCE) {
-				say(why, size, "unsupported JPEG process (%s)",
+				text_say(why, size, "unsupported JPEG process (%s)",
 				    (m & 3) == 3 ? "lossless" : "hierarchical");
 				return -1;
 			}
 			if (len < 8) {
-				say(why, size, "corrupt JPEG frame header");
+				text_say(why, size, "corrupt JPEG frame header");
 				return -1;
 			}
 			hd->height = be16(d + pos + 3);
 			hd->width = be16(d + pos + 5);
 			hd->components = d[pos + 7];
 			if (hd->width == 0 || hd->height == 0) {
-				say(why, size, "invalid JPEG (image dimensions "
+				text_say(why, size, "invalid JPEG (image dimensions "
 				    "%u×%u)", hd->width, hd->height);
 				return -1;
 			}
@@ -188,7 +176,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 			exif = 1;
 		} else if (m == 0xDA) {
 			if (!sof) {
-				say(why, size, "corrupt JPEG header (scan "
+				text_say(why, size, "corrupt JPEG header (scan "
 				    "before the frame header)");
 				return -1;
 			}
@@ -198,12 +186,12 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 		pos += len;
 	}
 	if (pos > n || memmem(d + pos, n - pos, "\xFF\xD9", 2) == NULL) {
-		say(why, size, "truncated JPEG data (no end-of-image marker)");
+		text_say(why, size, "truncated JPEG data (no end-of-image marker)");
 		return -1;
 	}
 	return 0;
 truncated:
-	say(why, size, "truncated JPEG data (the file ends in its header)");
+	text_say(why, size, "truncated JPEG data (the file ends in its header)");
 	return -1;
 }
 
@@ -216,7 +204,7 @@ on_error(j_common_ptr cinfo)
 
 	if (f->why[0] == '\0') {
 		(*cinfo->err->format_message)(cinfo, msg);
-		say(f->why, sizeof f->why, "invalid JPEG (%s)", msg);
+		text_say(f->why, sizeof f->why, "invalid JPEG (%s)", msg);
 	}
 	longjmp(f->back, 1);
 }
@@ -232,7 +220,7 @@ on_message(j_common_ptr cinfo, int level)
 	struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
 
 	if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
-		say(f->why, sizeof f->why, "truncated JPEG data (the file "
+		text_say(f->why, sizeof f->why, "truncated JPEG data (the file "
 		    "ends inside the image data)");
 		longjmp(f->back, 1);
 	}
@@ -249,7 +237,7 @@ on_progress(j_common_ptr cinfo)
 
 	if (cinfo->is_decompressor && dinfo->input_scan_number >
 	    JPEG_MAX_SCANS) {
-		say(f->why, sizeof f->why, "JPEG with more than %d scans",
+		text_say(f->why, sizeof f->why, "JPEG with more than %d scans",
 		    JPEG_MAX_SCANS);
 		longjmp(f->back, 1);
 	}
@@ -341,7 +329,7 @@ decode(struct jpeg_decompress_struct *cinfo, struct jpeg_failure *f,
 	(void)jpeg_read_header(cinfo, TRUE);
 	if ((unsigned long long)cinfo->image_width * cinfo->image_height >
 	    IMAGE_MAX_PIXELS) {
-		say(f->why, sizeof f->why, "declares %u×%u pixels, more than "
+		text_say(f->why, sizeof f->why, "declares %u×%u pixels, more than "
 		    "%lu megapixels", cinfo->image_width, cinfo->image_height,
 		    IMAGE_MAX_PIXELS / 1000000);
 		return -1;
@@ -360,7 +348,7 @@ decode(struct jpeg_decompress_struct *cinfo, struct jpeg_failure *f,
 	if (cmyk)
 		*row = malloc((size_t)*w * 4);
 	if (*gray == NULL || (cmyk && *row == NULL)) {
-		say(f->why, sizeof f->why, "out of memory for %u×%u pixels",
+		text_say(f->why, sizeof f->why, "out of memory for %u×%u pixels",
 		    *w, *h);
 		return -1;
 	}
@@ -395,7 +383,7 @@ jpeg_decode_gray(const unsigned char *data, size_t n,
 		denom = 1;
 	/* on the heap: jmp_buf and message outlive nothing on this frame */
 	if ((f = calloc(1, sizeof *f)) == NULL) {
-		say(why, size, "out of memory");
+		text_say(why, size, "out of memory");
 		return -1;
 	}
 	memset(&cinfo, 0, sizeof cinfo);
@@ -403,7 +391,7 @@ jpeg_decode_gray(const unsigned char *data, size_t n,
 	jpeg_destroy_decompress(&cinfo);
 	free(row);
 	if (rc == -1) {
-		say(why, size, "%s", f->why);
+		text_say(why, size, "%s", f->why);
 		free(gray);
 		free(f);
 		return -1;
@@ -413,7 +401,7 @@ jpeg_decode_gray(const unsigned char *data, size_t n,
 		upright = orient(gray, w, h, hd->orientation, &w, &h);
 		free(gray);
 		if (upright == NULL) {
-			say(why, size, "out of memory");
+			text_say(why, size, "out of memory");
 			return -1;
 		}
 		gray = upright;

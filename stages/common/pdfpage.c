@@ -33,22 +33,10 @@
 
 #include "image.h"
 #include "pdfpage.h"
+#include "text.h"
 
 #define PDFPAGE_MAX_MEMORY (512UL * 1024 * 1024)
 #define PDFPAGE_STORE (64UL * 1024 * 1024)
-
-/* say - format a sentence into WHY (may be NULL) */
-static void __attribute__((format(printf, 3, 4)))
-say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * The counting allocator: every block carries its size in a header so
@@ -157,11 +145,11 @@ walk(const unsigned char *data, size_t n, struct image *img, unsigned *w,
 	float scale = PDFPAGE_DPI / 72.0f;
 
 	if (!complete(data, n)) {
-		say(why, size, "truncated PDF (it does not end with %%%%EOF)");
+		text_say(why, size, "truncated PDF (it does not end with %%%%EOF)");
 		return -1;
 	}
 	if ((ctx = fz_new_context(&alloc, NULL, PDFPAGE_STORE)) == NULL) {
-		say(why, size, "out of memory");
+		text_say(why, size, "out of memory");
 		return -1;
 	}
 	fz_set_warning_callback(ctx, quiet, NULL);
@@ -173,13 +161,13 @@ walk(const unsigned char *data, size_t n, struct image *img, unsigned *w,
 		stm = fz_open_memory(ctx, data, n);
 		doc = pdf_open_document_with_stream(ctx, stm);
 		if (doc->crypt != NULL || pdf_needs_password(ctx, doc)) {
-			say(why, size, "encrypted PDF (a verification report "
+			text_say(why, size, "encrypted PDF (a verification report "
 			    "is never password-protected or encrypted)");
 			fz_throw(ctx, FZ_ERROR_GENERIC, "encrypted");
 		}
 		pages = pdf_count_pages(ctx, doc);
 		if (pages < 1) {
-			say(why, size, "PDF without pages");
+			text_say(why, size, "PDF without pages");
 			fz_throw(ctx, FZ_ERROR_GENERIC, "no pages");
 		}
 		if (pages > PDFPAGE_MAX_PAGES)
@@ -194,7 +182,7 @@ walk(const unsigned char *data, size_t n, struct image *img, unsigned *w,
 			if (r.x1 - r.x0 > PDFPAGE_MAX_POINTS ||
 			    r.y1 - r.y0 > PDFPAGE_MAX_POINTS ||
 			    r.x1 - r.x0 < 1 || r.y1 - r.y0 < 1) {
-				say(why, size, "PDF page %d of %.0f×%.0f "
+				text_say(why, size, "PDF page %d of %.0f×%.0f "
 				    "points, not between 1 and %d a side",
 				    i + 1, r.x1 - r.x0, r.y1 - r.y0,
 				    PDFPAGE_MAX_POINTS);
@@ -222,7 +210,7 @@ walk(const unsigned char *data, size_t n, struct image *img, unsigned *w,
 				grown = realloc(gray, (size_t)width *
 				    (height + ph));
 				if (grown == NULL) {
-					say(why, size, "out of memory");
+					text_say(why, size, "out of memory");
 					fz_throw(ctx, FZ_ERROR_GENERIC, "oom");
 				}
 				gray = grown;
@@ -251,7 +239,7 @@ walk(const unsigned char *data, size_t n, struct image *img, unsigned *w,
 	}
 	fz_catch(ctx) {
 		if (why[0] == '\0')
-			say(why, size, "not a readable PDF (%s)",
+			text_say(why, size, "not a readable PDF (%s)",
 			    fz_caught_message(ctx));
 	}
 	fz_drop_context(ctx);

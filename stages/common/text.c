@@ -1,6 +1,9 @@
 /*
- * text.c - one UTF-8 decoder and hex digits for every module.
+ * text.c - one UTF-8 decoder, hex digits and the sentence formatter for every module.
  */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "text.h"
 
 /* utf8_decode - one code point, or -1 with the bytes to skip */
@@ -61,4 +64,17 @@ hex_digit(int ch)
 	if (ch >= 'A' && ch <= 'F')
 		return ch - 'A' + 10;
 	return -1;
+}
+
+/* text_say - format a sentence into WHY (SIZE bytes; WHY may be NULL) */
+void
+text_say(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
 }
