@@ -13,6 +13,7 @@
 #define CREDPIPE_XMLSAFE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
@@ -67,5 +68,12 @@ int xml_attr(xmlNodePtr node, const char *name, char *buf, size_t size);
 /* xml_escape - append S escaped for XML text/attributes to a commit */
 struct commit;
 int xml_escape_write(struct commit *c, const char *s);
+/*
+ * xml_put_escaped - write S to FP escaped for XML attributes and text
+ * (&, <, >, ", and newline, tab and CR as character references; every
+ * other byte as it is). The status list's canonical form is defined on
+ * this escaping: change it and signatures change.
+ */
+void xml_put_escaped(FILE *fp, const char *s);
 
 #endif

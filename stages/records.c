@@ -536,24 +536,6 @@ cmd_import(const struct config *cfg, char **files, int nfiles)
 
 /* ---- export ---- */
 
-/* put_escaped - S escaped for XML attributes and text */
-static void
-put_escaped(FILE *fp, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\n': fputs("&#10;", fp); break;
-		case '\t': fputs("&#9;", fp); break;
-		case '\r': fputs("&#13;", fp); break;
-		default: fputc(*s, fp);
-		}
-	}
-}
-
 /* put_attr - ` name="value"` unless VALUE is "" */
 static void
 put_attr(FILE *fp, const char *name, const char *value)
@@ -561,7 +543,7 @@ put_attr(FILE *fp, const char *name, const char *value)
 	if (value[0] == '\0')
 		return;
 	fprintf(fp, " %s=\"", name);
-	put_escaped(fp, value);
+	xml_put_escaped(fp, value);
 	fputc('"', fp);
 }
 
@@ -572,7 +554,7 @@ put_element(FILE *fp, const char *name, const char *text)
 	if (text[0] == '\0')
 		return;
 	fprintf(fp, "    <%s>", name);
-	put_escaped(fp, text);
+	xml_put_escaped(fp, text);
 	fprintf(fp, "</%s>\n", name);
 }
 

@@ -224,18 +224,7 @@ static void
 put_attr(FILE *fp, const char *name, const char *value)
 {
 	fprintf(fp, " %s=\"", name);
-	for (; *value; value++) {
-		switch (*value) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\n': fputs("&#10;", fp); break;
-		case '\t': fputs("&#9;", fp); break;
-		case '\r': fputs("&#13;", fp); break;
-		default: fputc(*value, fp);
-		}
-	}
+	xml_put_escaped(fp, value);
 	fputc('"', fp);
 }
 

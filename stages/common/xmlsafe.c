@@ -488,3 +488,21 @@ xml_escape_write(struct commit *c, const char *str)
 		return commit_write(c, run, (size_t)(s - run));
 	return 0;
 }
+
+/* xml_put_escaped - S escaped for XML attributes and text onto FP */
+void
+xml_put_escaped(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", fp); break;
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\n': fputs("&#10;", fp); break;
+		case '\t': fputs("&#9;", fp); break;
+		case '\r': fputs("&#13;", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
