@@ -13,6 +13,9 @@
 #include <libxml/tree.h>
 
 #define DOSSIER_NS "urn:credpipe:dossier:1"
+
+/* dossier_element - NODE is an element in the dossier namespace */
+int dossier_element(xmlNodePtr node);
 #define DOSSIER_MAX_ATTACHMENTS 32
 
 struct person {

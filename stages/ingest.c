@@ -86,6 +86,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dossier.h"
 #include "program.h"
 #include "claim.h"
 #include "config.h"
@@ -426,15 +427,6 @@ mtime_visit(const struct fs_entry *e, void *ctx)
 	return FS_WALK_NEXT;
 }
 
-/* in_dossier_ns - NODE is an element in the dossier namespace */
-static int
-in_dossier_ns(xmlNodePtr node)
-{
-	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-	    node->ns->href != NULL &&
-	    strcmp((const char *)node->ns->href, DOSSIER_NS) == 0;
-}
-
 /* check_attachments - count //attachment/@file names absent from DIR */
 static void
 check_attachments(xmlNodePtr node, int dir, struct folder *f)
@@ -443,7 +435,7 @@ check_attachments(xmlNodePtr node, int dir, struct folder *f)
 	char file[256];
 
 	for (; node != NULL; node = node->next) {
-		if (!in_dossier_ns(node))
+		if (!dossier_element(node))
 			continue;
 		if (strcmp((const char *)node->name, "attachment") == 0 &&
 		    xml_attr(node, "file", file, sizeof file) &&
@@ -513,7 +505,7 @@ examine(const struct ingest *in, const char *name, struct folder *f)
 	}
 	free(buf);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
-	if (root != NULL && in_dossier_ns(root) &&
+	if (root != NULL && dossier_element(root) &&
 	    strcmp((const char *)root->name, "dossier") == 0) {
 		char id[256];
 		if (xml_attr(root, "id", id, sizeof id) && id_valid(id)) {

@@ -231,3 +231,12 @@ dossier_load(const char *dossier_dir, struct dossier *d)
 	xmlFreeDoc(doc);
 	return rc;
 }
+
+/* dossier_element - NODE is an element in the dossier namespace */
+int
+dossier_element(xmlNodePtr node)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+	    node->ns->href != NULL &&
+	    strcmp((const char *)node->ns->href, DOSSIER_NS) == 0;
+}

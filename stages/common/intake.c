@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dossier.h"
 #include "fsutil.h"
 #include "image.h"
 #include "intake.h"
@@ -281,15 +282,6 @@ fail:
 	return -1;
 }
 
-/* in_dossier_ns - NODE is an element in the dossier namespace */
-static int
-in_dossier_ns(xmlNodePtr node)
-{
-	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-	    node->ns->href != NULL &&
-	    strcmp((const char *)node->ns->href, DOSSIER_NS) == 0;
-}
-
 /* collect_named - every valid //attachment/@file below NODE into W */
 static void
 collect_named(xmlNodePtr node, struct intake_walk *w)
@@ -297,7 +289,7 @@ collect_named(xmlNodePtr node, struct intake_walk *w)
 	char file[256];
 
 	for (; node != NULL; node = node->next) {
-		if (!in_dossier_ns(node))
+		if (!dossier_element(node))
 			continue;
 		if (strcmp((const char *)node->name, "attachment") == 0 &&
 		    xml_attr(node, "file", file, sizeof file) &&
