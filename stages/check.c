@@ -215,11 +215,11 @@ check_credential(struct worker *w, const struct dossier *d,
 	if (strcmp(c.status, "revoked") == 0)
 		add_reason(r, "record-revoked", NULL, "The registered "
 		    "credential has been revoked.");
-	if (strcmp(d->kind, "online-report") == 0 &&
+	if (dossier_kind_of(d->kind) == DOSSIER_ONLINE_REPORT &&
 	    strcmp(c.source, "registry") != 0)
 		add_reason(r, "wrong-channel", NULL, "The credential is an "
 		    "archive record: apply for a paper certification.");
-	if (strcmp(d->kind, "paper-certification") == 0) {
+	if (dossier_kind_of(d->kind) == DOSSIER_PAPER_CERTIFICATION) {
 		rc = registry_find_paper_report_of(w->reg, &c, &paper);
 		if (rc < 0)
 			return db_failed(w, status);
@@ -448,14 +448,16 @@ judge(struct worker *w, const struct dossier *d,
     const struct scan_result *sr, struct result *r,
     struct reg_credential *found, int *status)
 {
+	enum dossier_kind kind = dossier_kind_of(d->kind);
+
 	if (d->reconsideration_of[0] != '\0' &&
 	    check_reconsideration(w, d, r, status) < 0)
 		return -1;
-	if ((strcmp(d->kind, "online-report") == 0 ||
-	    strcmp(d->kind, "paper-certification") == 0) &&
+	if ((kind == DOSSIER_ONLINE_REPORT ||
+	    kind == DOSSIER_PAPER_CERTIFICATION) &&
 	    check_credential(w, d, r, found, status) < 0)
 		return -1;
-	if (strcmp(d->kind, "extension") == 0 &&
+	if (kind == DOSSIER_EXTENSION &&
 	    check_extension(w, d, r, status) < 0)
 		return -1;
 	if (check_codes(w, d, sr, r, status) < 0)

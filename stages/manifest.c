@@ -463,7 +463,7 @@ take_dossier(struct manifest *m, const char *id)
 		set_status(m, exit_for_errno(errno));
 		return;
 	}
-	if (strcmp(r.kind, "paper-certification") != 0 ||
+	if (dossier_kind_of(r.kind) != DOSSIER_PAPER_CERTIFICATION ||
 	    r.outcome != OUTCOME_VERIFIED || r.report_number[0] == '\0' ||
 	    r.held[0] != '\0')
 		return;

@@ -301,8 +301,8 @@ issue_prepare(struct worker *w, struct job *j)
 	long validity, day = today(cfg);
 	int rc;
 
-	j->paper = strcmp(d->kind, "paper-certification") == 0;
-	j->extension = strcmp(d->kind, "extension") == 0;
+	j->paper = dossier_kind_of(d->kind) == DOSSIER_PAPER_CERTIFICATION;
+	j->extension = dossier_kind_of(d->kind) == DOSSIER_EXTENSION;
 	j->what = j->paper ? REPORT_PAPER : REPORT_ONLINE;
 	j->step = STEP_EMIT;
 	memset(&j->rep, 0, sizeof j->rep);
@@ -562,7 +562,7 @@ static int
 stays_in_spool(const struct result *r)
 {
 	return r->held[0] || (r->outcome == OUTCOME_VERIFIED &&
-	    strcmp(r->kind, "paper-certification") == 0);
+	    dossier_kind_of(r->kind) == DOSSIER_PAPER_CERTIFICATION);
 }
 
 /*
@@ -657,17 +657,23 @@ prepare(struct worker *w, struct job *j)
 		j->rc = EX_SOFTWARE;
 		return;
 	}
-	if (r->outcome != OUTCOME_VERIFIED)
+	if (r->outcome != OUTCOME_VERIFIED) {
 		notice(w, j, have_dossier);
-	else if (strcmp(j->d->kind, "report-check") == 0)
+		return;
+	}
+	switch (dossier_kind_of(j->d->kind)) {
+	case DOSSIER_REPORT_CHECK:
 		check_result(w, j);
-	else if (strcmp(j->d->kind, "online-report") == 0 ||
-	    strcmp(j->d->kind, "extension") == 0 ||
-	    strcmp(j->d->kind, "paper-certification") == 0)
+		break;
+	case DOSSIER_ONLINE_REPORT:
+	case DOSSIER_EXTENSION:
+	case DOSSIER_PAPER_CERTIFICATION:
 		issue_prepare(w, j);
-	else {
+		break;
+	case DOSSIER_UNKNOWN:
 		log_warnx("%s: verified dossier of unknown kind", j->id);
 		j->rc = EX_SOFTWARE;
+		break;
 	}
 }
 

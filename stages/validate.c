@@ -263,10 +263,7 @@ redact_schema_message(const char *in, char *out, size_t size)
 static int
 known_kind(const char *kind)
 {
-	return strcmp(kind, "online-report") == 0 ||
-	    strcmp(kind, "paper-certification") == 0 ||
-	    strcmp(kind, "extension") == 0 ||
-	    strcmp(kind, "report-check") == 0;
+	return dossier_kind_of(kind) != DOSSIER_UNKNOWN;
 }
 
 /* ends_with_iend - the file ends in an IEND chunk (a complete PNG) */

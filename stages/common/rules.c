@@ -304,11 +304,11 @@ check_past_date(const char *s, const char *field, long today, long *days,
 
 /* uses_credential - the kind reads the <credential> block */
 static int
-uses_credential(const char *kind)
+uses_credential(enum dossier_kind kind)
 {
-	return strcmp(kind, "online-report") == 0 ||
-	    strcmp(kind, "paper-certification") == 0 ||
-	    strcmp(kind, "report-check") == 0;
+	return kind == DOSSIER_ONLINE_REPORT ||
+	    kind == DOSSIER_PAPER_CERTIFICATION ||
+	    kind == DOSSIER_REPORT_CHECK;
 }
 
 /* check_credential - certificate number, dates and channel */
@@ -344,7 +344,8 @@ check_credential(const struct dossier *d, long today, struct result *r)
 	}
 
 	first_online = date_days(ONLINE_FIRST_YEAR, 1, 1);
-	if (strcmp(d->kind, "online-report") == 0 && graduation >= 0 &&
+	if (dossier_kind_of(d->kind) == DOSSIER_ONLINE_REPORT &&
+	    graduation >= 0 &&
 	    graduation < first_online) {
 		result_add_reason(r, "wrong-channel",
 		    "credential/graduation-date",
@@ -352,7 +353,8 @@ check_credential(const struct dossier *d, long today, struct result *r)
 		    "on paper (paper-certification), not by an online report.");
 		n++;
 	}
-	if (strcmp(d->kind, "paper-certification") == 0 && graduation >= 0 &&
+	if (dossier_kind_of(d->kind) == DOSSIER_PAPER_CERTIFICATION &&
+	    graduation >= 0 &&
 	    graduation >= first_online) {
 		result_add_reason(r, "wrong-channel",
 		    "credential/graduation-date",
@@ -407,7 +409,8 @@ check_contact(const struct dossier *d, struct result *r)
 		    "(11 digits, 13x to 19x).");
 		n++;
 	}
-	if (strcmp(d->kind, "paper-certification") == 0 && d->has_delivery) {
+	if (dossier_kind_of(d->kind) == DOSSIER_PAPER_CERTIFICATION &&
+	    d->has_delivery) {
 		if (!rules_phone_valid(d->delivery.phone)) {
 			result_add_reason(r, "bad-contact", "delivery/phone",
 			    "The delivery phone is not a mainland mobile "
@@ -466,14 +469,15 @@ need_block(const struct dossier *d, int present, const char *block,
 static int
 check_material(const struct dossier *d, struct result *r)
 {
-	const char *k = d->kind;
 	int n = 0;
 
-	if (strcmp(k, "online-report") == 0) {
+	switch (dossier_kind_of(d->kind)) {
+	case DOSSIER_ONLINE_REPORT:
 		/* <request> may be left out: validity-days defaults to 30 */
 		n += need_block(d, d->has_credential, "credential", r);
 		n += need_attachment(d, "id-card", r);
-	} else if (strcmp(k, "paper-certification") == 0) {
+		break;
+	case DOSSIER_PAPER_CERTIFICATION:
 		n += need_block(d, d->has_credential, "credential", r);
 		n += need_block(d, d->has_request && d->request.has_accepting,
 		    "request/accepting-institution", r);
@@ -481,14 +485,19 @@ check_material(const struct dossier *d, struct result *r)
 		n += need_attachment(d, "id-card", r);
 		n += need_attachment(d, "certificate", r);
 		n += need_attachment(d, "photo", r);
-	} else if (strcmp(k, "extension") == 0) {
+		break;
+	case DOSSIER_EXTENSION:
 		n += need_block(d, d->has_request &&
 		    d->request.report_code[0] != '\0', "request/report-code", r);
 		n += need_block(d, d->has_request &&
 		    d->request.validity_days[0] != '\0',
 		    "request/validity-days", r);
-	} else if (strcmp(k, "report-check") == 0) {
+		break;
+	case DOSSIER_REPORT_CHECK:
 		n += need_attachment(d, "verification-report", r);
+		break;
+	case DOSSIER_UNKNOWN:
+		break;
 	}
 	if (d->has_agent) {
 		n += need_attachment(d, "power-of-attorney", r);
@@ -508,8 +517,8 @@ check_reconsideration(const struct dossier *d, struct result *r)
 {
 	if (d->reconsideration_of[0] == '\0')
 		return 0;
-	if (strcmp(d->kind, "online-report") != 0 &&
-	    strcmp(d->kind, "paper-certification") != 0) {
+	if (dossier_kind_of(d->kind) != DOSSIER_ONLINE_REPORT &&
+	    dossier_kind_of(d->kind) != DOSSIER_PAPER_CERTIFICATION) {
 		result_add_reason(r, "reconsideration-not-allowed",
 		    "reconsideration-of",
 		    "Only online-report and paper-certification dossiers can "
@@ -538,7 +547,7 @@ rules_check_dossier(const struct dossier *d, time_t now, int tz,
 	if (d->has_agent)
 		n += check_person_id(&d->agent, "agent", r);
 	n += check_dates(d, now, tz, today, r);
-	if (d->has_credential && uses_credential(d->kind))
+	if (d->has_credential && uses_credential(dossier_kind_of(d->kind)))
 		n += check_credential(d, today, r);
 	n += check_contact(d, r);
 	n += check_material(d, r);
