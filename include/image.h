@@ -32,6 +32,8 @@ struct image {
  */
 int image_probe(const char *path, unsigned *w, unsigned *h, char *why,
     size_t size);
+/* image_probe_fd - image_probe of the file open on FD; FD is closed */
+int image_probe_fd(int fd, unsigned *w, unsigned *h, char *why, size_t size);
 /* image_format_fd - the format of the open file FD from its magic bytes */
 enum image_format image_format_fd(int fd);
 /*

@@ -103,7 +103,7 @@ struct validator {
  */
 enum { TAG_STATUS = 'S', TAG_KIND = 'K', TAG_CODE = 'C', TAG_FIELD = 'F',
        TAG_TEXT = 'T', TAG_ATT_KIND = 'a', TAG_ATT_FILE = 'f',
-       TAG_ATT_SHA = 's' };
+       TAG_ATT_SHA = 's', TAG_PROBE_WHY = 'w' };
 
 /* what a worker is given: the bytes of dossier.xml */
 struct judge_task {
@@ -310,17 +310,71 @@ same_hex(const char *a, const char *b)
 }
 
 /*
+ * probe_worker - the image header of the attachment open on FD, read in a
+ * limited worker: a JPEG's markers and a PDF's pages are parsed (MuPDF for
+ * PDF), and that is code a submitter's bytes reach. The answer is empty
+ * when the image is usable, else the sentence saying why not.
+ */
+static enum sandbox_end
+probe_worker(void *arg, int fd, struct sandbox_msg *out)
+{
+	char why[256];
+	unsigned w, h;
+	int copy;
+
+	(void)arg;
+	program_crash_point("validate-probe");
+	if ((copy = dup(fd)) == -1)
+		return SANDBOX_MEMORY;
+	if (lseek(copy, 0, SEEK_SET) == -1 ||
+	    image_probe_fd(copy, &w, &h, why, sizeof why) == -1)
+		sandbox_put_str(out, TAG_PROBE_WHY, why);
+	return SANDBOX_DONE;
+}
+
+/*
+ * probe_limited - probe_worker for FD under LIM; 0 when the image is
+ * usable, else -1 with the sentence in WHY (a limit or crash of the worker
+ * is such a sentence too: the attachment is then not usable).
+ */
+static int
+probe_limited(const struct sandbox_limits *lim, int fd, char *why,
+    size_t size)
+{
+	struct sandbox_msg reply;
+	enum sandbox_end e;
+	char how[64];
+	int rc = 0;
+
+	why[0] = '\0';
+	e = sandbox_run(lim, fd, probe_worker, NULL, &reply);
+	if (e == SANDBOX_DONE && sandbox_peek(&reply) != 0) {
+		if (sandbox_get_str(&reply, TAG_PROBE_WHY, why, size) == -1)
+			e = SANDBOX_CRASHED;
+		else
+			rc = -1;
+	}
+	if (e != SANDBOX_DONE) {
+		snprintf(why, size, "reading it %s",
+		    sandbox_describe(lim, e, how, sizeof how));
+		rc = -1;
+	}
+	sandbox_msg_free(&reply);
+	lseek(fd, 0, SEEK_SET);
+	return rc;
+}
+
+/*
  * check_attachment - one attachment: its name, that it exists and is a
  * regular file (links were reported by find_links), its size, its image
  * header and trailer (PNG or JPEG, or a PDF for a verification report,
  * told by content), its digest. Returns 1 when the file is missing.
  */
 static int
-check_attachment(const char *files, int index, const struct attachment *a,
-    struct result *r)
+check_attachment(const struct sandbox_limits *lim, const char *files,
+    int index, const struct attachment *a, struct result *r)
 {
 	char path[4096], why[256], hex[65];
-	unsigned w, h;
 	struct stat st;
 	int fd;
 
@@ -354,14 +408,15 @@ check_attachment(const char *files, int index, const struct attachment *a,
 		    a->file, IMAGE_MAX_BYTES / (1024 * 1024));
 		return 0;
 	}
-	if (image_probe(path, &w, &h, why, sizeof why) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		fatal("%s", path);
+	if (probe_limited(lim, fd, why, sizeof why) == -1) {
 		result_add_reason(r, "bad-attachment", "attachments",
 		    "The %s attachment %s is not a usable image: %s.",
 		    a->kind, a->file, why);
+		close(fd);
 		return 0;
 	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		fatal("%s", path);
 	if (image_format_fd(fd) == IMAGE_PDF &&
 	    strcmp(a->kind, "verification-report") != 0)
 		result_add_reason(r, "bad-attachment", "attachments",
@@ -559,7 +614,7 @@ judge_limited(struct validator *v, const char *xml, size_t len,
 	} else if (st == DOC_JUDGED) {
 		for (int i = 0; i < d->nattachments; i++)
 			if (!claim_refused(claim, d->attachments[i].file))
-				missing += check_attachment(files, i,
+				missing += check_attachment(&v->lim, files, i,
 				    &d->attachments[i], r);
 		if (claim->incomplete && missing == 0)
 			result_add_reason(r, "missing-attachment",

@@ -465,6 +465,32 @@ image_probe(const char *path, unsigned *w, unsigned *h, char *why,
 	return rc;
 }
 
+/*
+ * image_probe_fd - image_probe of the file open on FD (at offset 0). FD is
+ * taken over (closed); a limited worker hands it the descriptor it got.
+ */
+int
+image_probe_fd(int fd, unsigned *w, unsigned *h, char *why, size_t size)
+{
+	struct image_reader *r;
+	int rc;
+
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		close(fd);
+		text_say(why, size, "out of memory");
+		return -1;
+	}
+	rc = reader_start(r, NULL, fd, 0);
+	if (rc == 0) {
+		*w = r->width;
+		*h = r->height;
+	} else {
+		text_say(why, size, "%s", r->why);
+	}
+	reader_free(r);
+	return rc;
+}
+
 /* compose_row - gray (+alpha on white) row into OUT */
 static void
 compose_row(const unsigned char *in, unsigned char *out, unsigned width,

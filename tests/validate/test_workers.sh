@@ -33,6 +33,16 @@ for id in VW0001 VW0002; do
 		"$H/quarantine/$id/validate.xml"
 done
 
+# --- a crashing image-header worker: bad-attachment naming it ------------------
+new_home
+spool_dossier "$H" VW0004 "$CASES/valid-online-report.xml"
+echo VW0004 | CREDPIPE_TEST_CRASH=validate-probe "$BIN/validate" --home "$H" \
+	--now "$NOW" >/dev/null 2>"$TEST_TMP/err"
+expect_eq "crashing header worker: the stage exits 0" "$?" 0
+check "crashing header worker: bad-attachment, the reason says the reader crashed" \
+	grep -q 'code="bad-attachment".*not a usable image: reading it crashed.' \
+	"$H/quarantine/VW0004/validate.xml"
+
 # --- the same bytes with and without workers ------------------------------------
 same=0 cases=0
 for xml in "$CASES"/*.xml; do
@@ -63,8 +73,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	spool_dossier "$H" VW0003 "$CASES/valid-online-report.xml"
 	echo VW0003 | CREDPIPE_TEST_WORKER_ID=1 "$BIN/validate" --home "$H" \
 		--now "$NOW" >/dev/null 2>"$TEST_TMP/err"
-	expect_eq "as root: the parsing worker runs as nobody" "$(cat "$TEST_TMP/err")" \
-		"worker uid=$(id -u nobody) gid=$(id -g nobody)"
+	# one worker for dossier.xml, one for each attachment's image header
+	expect_eq "as root: every parsing worker runs as nobody" \
+		"$(sort -u "$TEST_TMP/err")" "worker uid=$(id -u nobody) gid=$(id -g nobody)"
+	expect_eq "as root: the attachment's header is read in a worker too" \
+		"$(grep -c '^worker uid=' "$TEST_TMP/err")" \
+		"$((1 + $(grep -c '<attachment ' "$CASES/valid-online-report.xml")))"
 	check "as root: the dossier is still judged (0600 files, 0700 spool)" \
 		grep -q 'outcome="pending"' "$H/spool/VW0003/validate.xml"
 else
