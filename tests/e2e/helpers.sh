@@ -115,3 +115,25 @@ results_valid() {
 	done
 	return "$bad"
 }
+
+# dossiers_once LABEL BATCH ID... - SPEC §9 after a crash or a fault: every
+# ID lies in exactly one of spool/, done/ and quarantine/ of $H (a ~N
+# duplicate folder counts), its files byte for byte as in BATCH/ID
+dossiers_once() {
+	local label=$1 batch=$2 id n dir place places=()
+	shift 2
+	for id in "$@"; do
+		n=0
+		for place in spool "done" quarantine; do
+			for dir in "$H/$place/$id" "$H/$place/$id"~*; do
+				[ -d "$dir" ] || continue
+				n=$((n + 1))
+				diff -r "$batch/$id" "$dir/files" >/dev/null 2>&1 ||
+					places+=("$id: $place/${dir##*/}/files differs")
+			done
+		done
+		[ "$n" -eq 1 ] || places+=("$id: in $n places")
+	done
+	expect_eq "$label: every dossier once in spool/done/quarantine, bytes intact" \
+		"${places[*]}" ""
+}

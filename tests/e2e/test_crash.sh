@@ -69,7 +69,7 @@ crash_at() {
 
 # verify_home LABEL - the final run, then every invariant of SPEC §9
 verify_home() {
-	local label=$1 id n missing=() places=() stale=() file code want got
+	local label=$1 id missing=() stale=() file code want got
 	run_pipeline final
 	expect_eq "$label: the run after the kill exits 0" "$STATUS" 0
 	[ "$STATUS" -eq 0 ] || sed 's/^/#   stderr: /' "$TEST_TMP/final.err" | tail -n 15
@@ -82,21 +82,7 @@ verify_home() {
 	check "$label: every result is valid (result.xsd)" \
 		results_valid
 
-	# every dossier in exactly one of spool/done/quarantine, bytes intact
-	for id in $ids; do
-		n=0
-		for place in spool "done" quarantine; do
-			for dir in "$H/$place/$id" "$H/$place/$id"~*; do
-				[ -d "$dir" ] || continue
-				n=$((n + 1))
-				diff -r "$batch/$id" "$dir/files" >/dev/null 2>&1 ||
-					places+=("$id: $place/${dir##*/}/files differs")
-			done
-		done
-		[ "$n" -eq 1 ] || places+=("$id: in $n places")
-	done
-	expect_eq "$label: every dossier once in spool/done/quarantine, bytes intact" \
-		"${places[*]}" ""
+	dossiers_once "$label" "$batch" $ids
 	expect_eq "$label: the inbox is empty" \
 		"$(find "$H/inbox" -mindepth 1 -maxdepth 1 ! -name '.*')" ""
 	expect_eq "$label: the spool is empty (everything shipped)" \

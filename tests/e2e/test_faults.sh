@@ -107,7 +107,7 @@ faulty_runs() {
 # verify_home LABEL - the run after the fault is gone, then SPEC §9's
 # invariants: one result per dossier, nothing issued or shipped twice
 verify_home() {
-	local label=$1 id n dir place missing=() places=()
+	local label=$1 id missing=()
 	run_pipeline final
 	expect_eq "$label: the run after the fault exits 0" "$STATUS" 0
 	[ "$STATUS" -eq 0 ] && [ "$(grep -c . "$TEST_TMP/final.err")" -eq 0 ] ||
@@ -117,20 +117,7 @@ verify_home() {
 	expect_eq "$label: and no other result" \
 		"$(find "$H/out/results" -name '*.xml' | wc -l)" "$N"
 	check "$label: every result is valid (result.xsd)" results_valid
-	for id in $ids; do
-		n=0
-		for place in spool "done" quarantine; do
-			for dir in "$H/$place/$id" "$H/$place/$id"~*; do
-				[ -d "$dir" ] || continue
-				n=$((n + 1))
-				diff -r "$batch/$id" "$dir/files" >/dev/null 2>&1 ||
-					places+=("$id: $place/${dir##*/}/files differs")
-			done
-		done
-		[ "$n" -eq 1 ] || places+=("$id: in $n places")
-	done
-	expect_eq "$label: every dossier once in spool/done/quarantine, bytes intact" \
-		"${places[*]}" ""
+	dossiers_once "$label" "$batch" $ids
 	expect_eq "$label: the inbox is empty" \
 		"$(find "$H/inbox" -mindepth 1 -maxdepth 1 ! -name '.*')" ""
 	check "$label: no temp file left under out/" \
