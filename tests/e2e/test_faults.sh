@@ -78,7 +78,8 @@ declare -A tempfailed=()
 
 # faulty_runs LABEL RUNS - RUNS runs on the faulty HOME: each exits 75, no
 # stage exits other than 0 or 75, every stage that says 75 names a file
-# under HOME or the registry; remembers which stages said 75
+# under HOME or the registry (or the pipe to a next stage that stopped);
+# remembers which stages said 75
 faulty_runs() {
 	local label=$1 runs=$2 i pair stage status bad named
 	for ((i = 1; i <= runs; i++)); do
@@ -91,8 +92,12 @@ faulty_runs() {
 			0) ;;
 			75)
 				tempfailed[$stage]=1
-				grep -q "^[0-9T:Z-]* $stage: [a-z]*: .*\($H\|records\.db\)" "$TEST_TMP/fault.err" ||
-					named+="$stage "
+				# the resource is a file under HOME, the registry, or
+				# the pipe to the next stage, which stopped at its own
+				# full disk and named it (SIGPIPE's EPIPE is 75 too)
+				grep -q -e "^[0-9T:Z-]* $stage: [a-z]*: .*\($H\|records\.db\)" \
+					-e "^[0-9T:Z-]* $stage: [a-z]*: stdout: the next stage stopped reading" \
+					"$TEST_TMP/fault.err" || named+="$stage "
 				;;
 			*) bad+="$pair " ;;
 			esac
