@@ -44,6 +44,12 @@ enum image_format image_format_fd(int fd);
  */
 int image_load_gray(const char *path, struct image *img, char *why,
     size_t size);
+/*
+ * image_scratch - grow the scratch buffer *BUFP (HAVE bytes now) to at
+ * least SIZE bytes, for the passes that reuse one buffer page after page;
+ * 0, or -1 (out of memory: the old buffer is kept)
+ */
+int image_scratch(void *bufp, size_t *have, size_t size);
 /* image_free - release the pixels */
 void image_free(struct image *img);
 

@@ -491,6 +491,21 @@ image_probe_fd(int fd, unsigned *w, unsigned *h, char *why, size_t size)
 	return rc;
 }
 
+/* image_scratch - grow a reused buffer to SIZE bytes; 0 or -1 */
+int
+image_scratch(void *bufp, size_t *have, size_t size)
+{
+	void **buf = bufp, *p;
+
+	if (*have >= size)
+		return 0;
+	if ((p = realloc(*buf, size)) == NULL)
+		return -1;
+	*buf = p;
+	*have = size;
+	return 0;
+}
+
 /* compose_row - gray (+alpha on white) row into OUT */
 static void
 compose_row(const unsigned char *in, unsigned char *out, unsigned width,

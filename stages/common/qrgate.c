@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "qrgate.h"
 
 /*
@@ -77,21 +78,6 @@ qrgate_free(struct qrgate *g)
 	free(g->sums);
 	free(g->grid);
 	free(g);
-}
-
-/* grow - *BUF to at least SIZE bytes; 0 or -1 */
-static int
-grow(void *bufp, size_t *have, size_t size)
-{
-	void **buf = bufp, *p;
-
-	if (*have >= size)
-		return 0;
-	if ((p = realloc(*buf, size)) == NULL)
-		return -1;
-	*buf = p;
-	*have = size;
-	return 0;
 }
 
 /* block_means - the mean of every BLOCK x BLOCK block into g->mean */
@@ -544,8 +530,9 @@ qrgate_scan(struct qrgate *g, const unsigned char *gray, unsigned w,
 	c.bw = (w + c.block - 1) / c.block;
 	bh = (h + c.block - 1) / c.block;
 	cells = (size_t)c.bw * bh;
-	if (grow(&g->sums, &g->sums_size, c.bw * sizeof *g->sums) == -1 ||
-	    grow(&g->grid, &g->grid_size, 4 * cells) == -1)
+	if (image_scratch(&g->sums, &g->sums_size,
+	    c.bw * sizeof *g->sums) == -1 ||
+	    image_scratch(&g->grid, &g->grid_size, 4 * cells) == -1)
 		return -1;
 	g->mean = g->grid;
 	g->lo = g->grid + cells;

@@ -208,21 +208,6 @@ over_budget(struct qrscan *qs, const struct qrscan_options *opt,
 	return 1;
 }
 
-/* scratch - grow *BUF to SIZE bytes; 0 or -1 */
-static int
-scratch(void *bufp, size_t *have, size_t size)
-{
-	void **buf = bufp, *p;
-
-	if (*have >= size)
-		return 0;
-	if ((p = realloc(*buf, size)) == NULL)
-		return -1;
-	*buf = p;
-	*have = size;
-	return 0;
-}
-
 /* add_code - record SYM's payload unless SA already has these bytes */
 static void
 add_code(struct scan_attachment *sa, const zbar_symbol_t *sym,
@@ -299,7 +284,7 @@ make_half(struct qrscan *qs, const struct view *v, struct view *out)
 {
 	unsigned w = v->width / 2, h = v->height / 2;
 
-	if (scratch(&qs->half, &qs->half_size, (size_t)w * h + 1) == -1)
+	if (image_scratch(&qs->half, &qs->half_size, (size_t)w * h + 1) == -1)
 		return -1;
 	for (unsigned y = 0; y < h; y++) {
 		const unsigned char *a = v->gray + (size_t)2 * y * v->width;
@@ -330,8 +315,8 @@ make_binary(struct qrscan *qs, const struct view *v, struct view *out)
 	int r = (int)(w / 80 > 6 ? w / 80 : 6);
 	size_t need = (size_t)w * h;
 
-	if (scratch(&qs->bin, &qs->bin_size, need + 1) == -1 ||
-	    scratch(&qs->colsum, &qs->colsum_size,
+	if (image_scratch(&qs->bin, &qs->bin_size, need + 1) == -1 ||
+	    image_scratch(&qs->colsum, &qs->colsum_size,
 	    (size_t)w * sizeof *qs->colsum) == -1)
 		return -1;
 	memset(qs->colsum, 0, (size_t)w * sizeof *qs->colsum);
@@ -382,7 +367,7 @@ make_inverted(struct qrscan *qs, const struct view *v, struct view *out)
 {
 	size_t n = (size_t)v->width * v->height;
 
-	if (scratch(&qs->bin, &qs->bin_size, n + 1) == -1)
+	if (image_scratch(&qs->bin, &qs->bin_size, n + 1) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		qs->bin[i] = (unsigned char)(255 - v->gray[i]);
@@ -531,7 +516,7 @@ boxes(struct qrscan *qs, const struct image *img,
 
 		if (over_budget(qs, opt, sa))
 			return -1;
-		if (scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) ==
+		if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) ==
 		    -1) {
 			snprintf(sa->status, sizeof sa->status, "error");
 			snprintf(sa->message, sizeof sa->message,
