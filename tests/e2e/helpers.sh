@@ -137,3 +137,32 @@ dossiers_once() {
 	expect_eq "$label: every dossier once in spool/done/quarantine, bytes intact" \
 		"${places[*]}" ""
 }
+
+# report_check ID FILE [SHA256] [OTHER] - drop a report-check dossier for
+# 张伟 (the samples' holder) from $TEST_TMP/drop/ID, which holds FILE as its
+# verification report (with its SHA256 when given) and OTHER, when given,
+# as an attachment of kind "other"
+report_check() {
+	local dir=$TEST_TMP/drop/$1 sum='' other=''
+	[ -n "${3:-}" ] && sum=" sha256=\"$3\""
+	[ -n "${4:-}" ] && other="<attachment kind=\"other\" file=\"$4\"/>"
+	cat >"$dir/dossier.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<dossier xmlns="urn:credpipe:dossier:1" id="$1" received="2026-11-28T10:00:00+08:00">
+  <kind>report-check</kind>
+  <applicant>
+    <name>张伟</name>
+    <id-number>110108199703150316</id-number>
+    <gender>male</gender>
+    <birth-date>1997-03-15</birth-date>
+    <phone>13800138000</phone>
+  </applicant>
+  <attachments>
+    <attachment kind="verification-report" file="$2"$sum/>
+    $other
+  </attachments>
+</dossier>
+EOF
+	: >"$dir/READY"
+	"$P" drop --home "$H" "$dir" >/dev/null
+}

@@ -25,31 +25,6 @@ code=$(rattr A20261127000123 '//*[local-name()="report"]/@code')
 pdftoppm -r 150 -png -singlefile "$H/out/reports/A20261127000123.pdf" "$TEST_TMP/scan" 2>/dev/null
 check "pdftoppm renders the report at 150 dpi" test -s "$TEST_TMP/scan.png"
 
-# report_check ID FILE [SHA256] - a report-check dossier for 张伟 holding
-# FILE (already in $TEST_TMP/drop/ID) as its verification report
-report_check() {
-	local dir=$TEST_TMP/drop/$1 sum=
-	[ -n "${3:-}" ] && sum=" sha256=\"$3\""
-	cat >"$dir/dossier.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<dossier xmlns="urn:credpipe:dossier:1" id="$1" received="2026-11-28T10:00:00+08:00">
-  <kind>report-check</kind>
-  <applicant>
-    <name>张伟</name>
-    <id-number>110108199703150316</id-number>
-    <gender>male</gender>
-    <birth-date>1997-03-15</birth-date>
-    <phone>13800138000</phone>
-  </applicant>
-  <attachments>
-    <attachment kind="verification-report" file="$2"$sum/>
-  </attachments>
-</dossier>
-EOF
-	: >"$dir/READY"
-	"$P" drop --home "$H" "$dir" >/dev/null
-}
-
 # --- 2. one dossier per JPEG --------------------------------------------------
 # id | file name | mkjpeg options ("-": the PNG scan itself)
 cases="
