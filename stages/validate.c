@@ -700,7 +700,7 @@ finish_rejected(struct validator *v, const struct result *r)
 
 	result_published_path(v->cfg, r->id, path, sizeof path);
 	if (!fs_exists(path) && result_publish(v->cfg, r) == -1)
-		fatal("%s: publishing the result", r->id);
+		fatal("%s: %s: publishing the result", r->id, path);
 	if (spool_finish(v->cfg, r->id, SPOOL_QUARANTINE,
 	    reason_text(r, reason, sizeof reason)) == -1)
 		fatal("%s: moving to quarantine", r->id);
