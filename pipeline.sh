@@ -97,6 +97,7 @@ usage: credpipe run      [options]   one batch run (what cron calls)
        credpipe show     ID|CODE|NUMBER  one dossier's whole story
        credpipe requeue  ID          a not-verified dossier back to check
        credpipe release  ID          a held dossier tried again
+       credpipe reprint  BATCH | --label WAYBILL  a courier batch's files again
        credpipe records  SUBCOMMAND  import/export/query the registry
        credpipe verify   FILE...     is this report genuine and still valid? (offline)
        credpipe demo                 the whole pipeline on samples/
@@ -194,7 +195,8 @@ parse_args() {
 			if [ -z "$command" ]; then
 				command=$1
 				if [ "$command" = records ] ||
-					[ "$command" = verify ]; then
+					[ "$command" = verify ] ||
+					[ "$command" = reprint ]; then
 					shift
 					operands+=("$@")
 					return
@@ -589,6 +591,9 @@ demo)
 show | requeue | release)
 	[ "${#operands[@]}" -eq 1 ] || die 64 "$command takes one operand (see --help)"
 	control "$command" "${opts[@]}" -- "${operands[0]}"
+	;;
+reprint)
+	control reprint "${opts[@]}" "${operands[@]}"
 	;;
 init)
 	[ "${#operands[@]}" -eq 0 ] || die 64 "init takes no operands"

@@ -154,6 +154,13 @@ int courier_dispatch_list(struct pdf_doc *doc, const struct batch *batch,
  */
 int courier_labels(struct pdf_doc *doc, const struct batch *batch,
     const struct sender *sender);
+/*
+ * courier_label - the label of parcel I of BATCH alone, the same page
+ * courier_labels draws for it (sequence "#i/n" included), for reprinting
+ * one parcel's label. 0 or -1.
+ */
+int courier_label(struct pdf_doc *doc, const struct batch *batch, size_t i,
+    const struct sender *sender);
 
 /*
  * courier_parcel_printable - whether everything of P that its label and

@@ -171,6 +171,16 @@ int registry_next_batch(struct registry *reg, const char *date,
 int registry_record_shipment(struct registry *reg, const char *dossier_id,
     const char *batch);
 
+/* registry_each_shipment - FN(dossier id, waybill) for each dossier of
+ * BATCH, by dossier id; FN's non-zero return stops (and is returned) */
+int registry_each_shipment(struct registry *reg, const char *batch,
+    int (*fn)(void *ctx, const char *dossier_id, const char *waybill),
+    void *ctx);
+/* registry_shipment_of_waybill - WAYBILL's dossier and batch ("" not
+ * shipped), each SIZE bytes: 1, 0 unknown, -1 error */
+int registry_shipment_of_waybill(struct registry *reg, const char *waybill,
+    char *dossier_id, char *batch, size_t size);
+
 /*
  * Additions for the records tool (import/export) and stage check.
  */

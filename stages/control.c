@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	control init [--group G] [options]
+ *	control reprint BATCH | --label WAYBILL [options]
  *	control --print-config [options]
  *
  * DESCRIPTION
@@ -19,6 +20,14 @@
  *	initialised HOME it does nothing and says so; a non-empty directory
  *	that is not a credpipe home is refused. --group G writes GROUP=G and
  *	gives the group its access (credpipe(1), ACCESS).
+ *
+ *	reprint BATCH rebuilds a courier batch's four files from the
+ *	registry and the dossiers with manifest's own code (batch.h): the
+ *	same waybills, numbers and order, so byte for byte the first build
+ *	when nothing changed; the folder is swapped whole or not at all.
+ *	reprint --label WAYBILL writes that parcel's label alone as
+ *	OUT/courier/<batch>/label-<WAYBILL>.pdf. Both are recorded (table
+ *	repairs, a run record) unless the files were already intact.
  *
  *	--print-config prints the resolved options as KEY=value lines, the
  *	way every program sees them (command line > CREDPIPE_* > file).
@@ -43,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "claim.h"
 #include "config.h"
 #include "fsutil.h"
@@ -67,12 +77,13 @@ struct rows {
 	size_t n, cap;
 };
 
-enum { OPT_GROUP = 256, OPT_PRINT_CONFIG, OPT_EXAMPLE_CONFIG };
+enum { OPT_GROUP = 256, OPT_PRINT_CONFIG, OPT_EXAMPLE_CONFIG, OPT_LABEL };
 
 struct control_args {
 	const char *group;
 	int print_config;
 	int example_config;
+	const char *label;          /* reprint --label WAYBILL */
 };
 
 /* usage - the brief manual */
@@ -81,12 +92,14 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: control init [--group G] [--home DIR]\n"
+	    "       control reprint BATCH | --label WAYBILL [--home DIR]\n"
 	    "       control --print-config [options]\n"
 	    "Make a credpipe HOME, or print the configuration as every\n"
 	    "program resolves it (KEY=value lines).\n"
 	    "  --home DIR      state root ($CREDPIPE_HOME, else "
 	    CONFIG_DEFAULT_HOME ")\n"
 	    "  --group G       init: the group that drops and reads out/\n"
+	    "  --label WAYBILL reprint: that parcel's label alone\n"
 	    "  --config FILE   KEY=value file (default HOME/credpipe.conf)\n"
 	    "Exit status: 0 done, 64 usage, 75 try later, 78 configuration.\n"
 	    "See credpipe-control(1).\n");
@@ -104,6 +117,8 @@ on_option(int opt, const char *arg, void *ctx)
 		a->print_config = 1;
 	else if (opt == OPT_EXAMPLE_CONFIG)
 		a->example_config = 1;
+	else if (opt == OPT_LABEL)
+		a->label = arg;
 	else
 		return -1;
 	return 0;
@@ -1094,6 +1109,213 @@ cmd_release(const struct config *cfg, const char *id)
 	return 0;
 }
 
+/*
+ * record_reprint - a reprint in the registry (a repairs row "VERB" for
+ * each of the N parcels' dossiers, one transaction) and as a run record
+ * naming them, as record_repair does for requeue and release.
+ */
+static int
+record_reprint(const struct config *cfg, struct registry *reg,
+    const char *verb, const struct parcel *parcels, size_t n)
+{
+	char iso[48], run_id[64], path[4096];
+	struct commit c;
+	int status;
+
+	time_format_iso(cfg->now, cfg->tz, iso, sizeof iso);
+	if (registry_begin(reg) == -1)
+		goto failed;
+	for (size_t i = 0; i < n; i++)
+		if (registry_record_repair(reg, parcels[i].dossier_id, verb,
+		    iso) == -1) {
+			registry_rollback(reg);
+			goto failed;
+		}
+	if (registry_commit(reg) == -1)
+		goto failed;
+	new_run_id(cfg, run_id, sizeof run_id);
+	fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, run_id);
+	if (commit_begin(&c, path, 0640) == -1)
+		return exit_for_errno(errno);
+	commit_printf(&c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<run xmlns=\"urn:credpipe:run:1\" id=\"%s\" started=\"%s\" "
+	    "elapsed=\"0\" exit=\"0\" repair=\"reprint\">\n", run_id, iso);
+	for (size_t i = 0; i < n; i++)
+		commit_printf(&c, "  <dossier id=\"%s\" outcome=\"reprinted\" "
+		    "waybill=\"%s\"/>\n", parcels[i].dossier_id,
+		    parcels[i].waybill);
+	commit_printf(&c, "</run>\n");
+	if (commit_end(&c) == -1)
+		return exit_for_errno(errno);
+	return 0;
+failed:
+	status = registry_status(reg);
+	return status ? status : EX_SOFTWARE;
+}
+
+/* reprint_open - the registry and the press; -1 with *STATUS set */
+static struct registry *
+reprint_open(const struct config *cfg, struct batch_press *bp, int *status)
+{
+	struct registry *reg = registry_open(cfg->records, status);
+
+	if (reg == NULL) {
+		*status = *status ? *status : EX_SOFTWARE;
+		return NULL;
+	}
+	batch_press_init(bp, cfg, reg);
+	return reg;
+}
+
+/* reprint_load - batch ID for reprint; 0, or the exit status (said) */
+static int
+reprint_load(struct batch_press *bp, const char *id, struct batch *b)
+{
+	char why[512], shown[256];
+	int rc = batch_load(bp, id, b, why, sizeof why);
+
+	if (rc == 1)
+		return 0;
+	log_warnx("reprint: %s: %s", show_text(id, shown, sizeof shown), why);
+	if (rc == 0 || registry_status(bp->reg) == 0)
+		return EX_DATAERR;
+	return registry_status(bp->reg);
+}
+
+/* build_failed - the exit status of a batch that could not be rebuilt */
+static int
+build_failed(const struct batch_press *bp, int err)
+{
+	return bp->font_failed ? EX_CONFIG : errno_is_transient(err) ?
+	    EX_TEMPFAIL : EX_SOFTWARE;
+}
+
+/*
+ * cmd_reprint - rebuild courier batch ID's four files from the registry
+ * and the dossiers: the same waybills, report numbers and order, so the
+ * files are byte for byte the first ones when nothing changed. The
+ * folder is replaced whole or not at all (batch_build). A batch whose
+ * files are intact is left alone and nothing is recorded: idempotent.
+ */
+static int
+cmd_reprint(const struct config *cfg, const char *id)
+{
+	struct batch_press bp;
+	struct registry *reg;
+	struct batch b;
+	enum batch_built built;
+	char verb[96];
+	int status;
+
+	if ((reg = reprint_open(cfg, &bp, &status)) == NULL)
+		return status;
+	if ((status = reprint_load(&bp, id, &b)) != 0)
+		goto out;
+	built = batch_build(&bp, &b, 1);
+	if (built == BATCH_FAILED) {
+		log_warnx("reprint: %s: not rebuilt; the batch folder is as "
+		    "it was", b.id);
+		status = build_failed(&bp, errno);
+	} else if (built == BATCH_SAME) {
+		printf("%s: intact (its files are as built): nothing "
+		    "rewritten\n", b.id);
+	} else {
+		snprintf(verb, sizeof verb, "reprint %s", b.id);
+		status = record_reprint(cfg, reg, verb, b.parcels, b.nparcels);
+		if (status == 0)
+			printf("%s: reprinted, %zu parcels with their own "
+			    "waybills: %s/courier/%s\n", b.id, b.nparcels,
+			    cfg->out, b.id);
+	}
+	free((void *)b.parcels);
+out:
+	batch_press_close(&bp);
+	registry_close(reg);
+	return status;
+}
+
+/*
+ * cmd_reprint_label - the label of the parcel with WAYBILL alone, as
+ * OUT/courier/<date>/<courier>-<n>/label-<WAYBILL>.pdf beside its batch
+ * (rebuilt first when its folder is gone, so that a folder is never
+ * there with only a label in it). The same page labels.pdf has for it.
+ */
+static int
+cmd_reprint_label(const struct config *cfg, const char *waybill)
+{
+	char dossier[64], batch_id[64], dir[4096], path[4096], shown[256];
+	struct batch_press bp;
+	struct registry *reg;
+	struct batch b = { 0 };
+	unsigned char *pdf = NULL;
+	size_t len, i;
+	char *old;
+	size_t oldlen;
+	int status, rc, same = 0;
+
+	if ((reg = reprint_open(cfg, &bp, &status)) == NULL)
+		return status;
+	rc = registry_shipment_of_waybill(reg, waybill, dossier, batch_id,
+	    sizeof batch_id);
+	if (rc != 1 || batch_id[0] == '\0') {
+		show_text(waybill, shown, sizeof shown);
+		if (rc == -1)
+			status = registry_status(reg) ? registry_status(reg) :
+			    EX_SOFTWARE;
+		else
+			status = EX_DATAERR;
+		log_warnx("reprint: %s: %s", shown, rc == -1 ? "the registry "
+		    "cannot be read" : rc == 0 ? "no such waybill in the "
+		    "registry" : "not in a batch yet: the next run ships it");
+		goto out;
+	}
+	if ((status = reprint_load(&bp, batch_id, &b)) != 0)
+		goto out;
+	for (i = 0; i < b.nparcels; i++)
+		if (strcmp(b.parcels[i].waybill, waybill) == 0)
+			break;
+	fs_path(dir, sizeof dir, "%s/courier/%s", cfg->out, b.id);
+	if (i == b.nparcels) {
+		log_warnx("reprint: %s: not among batch %s's parcels", waybill,
+		    b.id);
+		status = EX_SOFTWARE;
+	} else if (!fs_is_dir(dir) && batch_build(&bp, &b, 1) ==
+	    BATCH_FAILED) {
+		log_warnx("reprint: %s: its batch folder is gone and cannot "
+		    "be rebuilt", b.id);
+		status = build_failed(&bp, errno);
+	} else if (batch_label(&bp, &b, i, &pdf, &len) == -1) {
+		status = build_failed(&bp, errno);
+	} else {
+		fs_path(path, sizeof path, "%s/label-%s.pdf", dir, waybill);
+		if (fs_read_file(path, 64 << 20, &old, &oldlen) == 0) {
+			same = oldlen == len && memcmp(old, pdf, len) == 0;
+			free(old);
+		}
+		if (same) {
+			printf("%s: intact: nothing rewritten\n", path);
+		} else if (commit_file(path, pdf, len, 0640) == -1) {
+			log_warn("%s", path);
+			status = exit_for_errno(errno);
+		} else {
+			char verb[96];
+
+			snprintf(verb, sizeof verb, "reprint label %s", waybill);
+			status = record_reprint(cfg, reg, verb, &b.parcels[i],
+			    1);
+			if (status == 0)
+				printf("%s: the label of %s (%s)\n", path,
+				    waybill, b.parcels[i].dossier_id);
+		}
+	}
+	free(pdf);
+	free((void *)b.parcels);
+out:
+	batch_press_close(&bp);
+	registry_close(reg);
+	return status;
+}
+
 /* print_repair - one repair of show */
 static int
 print_repair(void *ctx, const char *verb, const char *at)
@@ -1241,8 +1463,9 @@ main(int argc, char **argv)
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "example-config", no_argument, NULL, OPT_EXAMPLE_CONFIG },
+		{ "label", required_argument, NULL, OPT_LABEL },
 		{ NULL, 0, NULL, 0 } };
-	struct control_args args = { "", 0, 0 };
+	struct control_args args = { "", 0, 0, NULL };
 	struct config cfg;
 	int status, argi, done;
 	const char *verb;
@@ -1281,6 +1504,12 @@ main(int argc, char **argv)
 			    strcmp(verb, "requeue") == 0 ?
 			    cmd_requeue(&cfg, argv[argi + 1]) :
 			    cmd_release(&cfg, argv[argi + 1]);
+	} else if (verb != NULL && strcmp(verb, "reprint") == 0 &&
+	    argc - argi == (args.label != NULL ? 1 : 2)) {
+		if ((status = home_require(&cfg)) == 0)
+			status = args.label != NULL ?
+			    cmd_reprint_label(&cfg, args.label) :
+			    cmd_reprint(&cfg, argv[argi + 1]);
 	} else if (verb != NULL && strcmp(verb, "init") == 0 &&
 	    argc - argi == 1 && !args.print_config) {
 		status = home_init(&cfg, args.group[0] != '\0' ? args.group :

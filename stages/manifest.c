@@ -19,7 +19,10 @@
  *	on from the day's last batch (EMS-3 after EMS-2; the day is --now's
  *	date in --tz), and writes each batch as
  *	OUT/courier/<date>/<courier>-<n>/{manifest.csv,manifest.pdf,
- *	labels.pdf,reports.pdf}.
+ *	labels.pdf,reports.pdf}, built by the library's batch_build, the
+ *	same code `credpipe reprint` rebuilds a batch with. The PDFs are
+ *	dated by the batch's day (00:00 in --tz), not by the run's clock,
+ *	so that a reprint is byte for byte the first build.
  *
  *	Crash safety. A batch is built in OUT/courier/<date>/.tmp-<pid>-...,
  *	every file committed (fsynced), then the folder is renamed into
@@ -93,6 +96,7 @@
 #include <unistd.h>
 
 #include "program.h"
+#include "batch.h"
 #include "config.h"
 #include "courier.h"
 #include "dossier.h"
@@ -113,11 +117,7 @@ static const char *const couriers[] = { "EMS", "SF" };
 struct manifest {
 	struct config cfg;
 	struct registry *reg;
-	struct pdf_font *font;
-	int font_failed;            /* no font, or a sender it cannot show */
-	struct sender sender;
-	struct signing_key key;     /* for the reports' QR payloads */
-	int key_loaded;
+	struct batch_press press;   /* font, sender, key: batch.h */
 	char date[16];              /* today in --tz */
 	struct parcel *parcels;
 	size_t nparcels, cap;
@@ -367,27 +367,6 @@ recover(struct manifest *m)
 	return rc;
 }
 
-/* fill_parcel - P for dossier D with WAYBILL and report NUMBER */
-static void
-fill_parcel(struct parcel *p, const struct dossier *d, const char *waybill,
-    const char *number)
-{
-	memset(p, 0, sizeof *p);
-#define COPY(field, value) snprintf(p->field, sizeof p->field, "%s", value)
-	COPY(dossier_id, d->id);
-	COPY(courier, d->delivery.courier);
-	COPY(waybill, waybill);
-	COPY(report_number, number);
-	COPY(recipient, d->delivery.recipient);
-	COPY(phone, d->delivery.phone);
-	COPY(province, d->delivery.province);
-	COPY(city, d->delivery.city);
-	COPY(district, d->delivery.district);
-	COPY(address, d->delivery.address);
-	COPY(postcode, d->delivery.postcode);
-#undef COPY
-}
-
 /* add_parcel - append P (its waybill now set) to this run's parcels */
 static void
 add_parcel(struct manifest *m, const struct parcel *p)
@@ -487,10 +466,10 @@ take_dossier(struct manifest *m, const char *id)
 		return;
 	}
 	/* before any number is spent: can its label be printed at all? */
-	fill_parcel(&p, &d, "", r.report_number);
+	batch_fill_parcel(&p, &d, "", r.report_number);
 	if (open_font(m) == -1)
 		return;
-	switch (courier_parcel_printable(m->font, &p, &m->sender, why,
+	switch (courier_parcel_printable(m->press.font, &p, &m->press.sender, why,
 	    sizeof why)) {
 	case 1:
 		break;
@@ -525,142 +504,15 @@ take_dossier(struct manifest *m, const char *id)
 }
 
 /*
- * batch_reports - the batch's paper reports in manifest order, drawn by
- * typeset's own layout (report_paper_draw) from the same fields typeset
- * used: the dossier and the paper report issued in the registry.
- */
-static int
-batch_reports(struct manifest *m, struct pdf_doc *doc,
-    const struct batch *b)
-{
-	if (!m->key_loaded) {
-		if (keys_load_signing(m->cfg.home, &m->key) == -1) {
-			log_warn("%s/keys/signing.key", m->cfg.home);
-			return -1;
-		}
-		m->key_loaded = 1;
-	}
-	for (size_t i = 0; i < b->nparcels; i++) {
-		char dir[4096], why[512] = "not in the spool";
-		struct report_fields f;
-
-		if (spool_locate(&m->cfg, b->parcels[i].dossier_id, dir,
-		    sizeof dir) == SPOOL_NONE ||
-		    report_paper_fields(m->reg, &m->key, m->cfg.verify_url,
-		    b->parcels[i].dossier_id, dir, &f, why, sizeof why) == -1) {
-			log_warnx("%s: cannot draw its report again: %s",
-			    b->parcels[i].dossier_id, why);
-			errno = EINVAL;
-			return -1;
-		}
-		report_paper_draw(doc, &f);
-	}
-	return 0;
-}
-
-/* save_pdf - render DOC to PATH (0640); -1 held or failed */
-static int
-save_pdf(struct pdf_doc *doc, const char *path)
-{
-	enum pdf_status st = pdf_doc_save(doc, path, 0640);
-
-	if (st == PDF_OK)
-		return 0;
-	log_warnx("%s: %s", path, pdf_doc_error(doc) ? pdf_doc_error(doc) :
-	    "cannot write");
-	errno = st == PDF_HELD ? EINVAL : errno;
-	return -1;
-}
-
-/* write_batch_files - the four files of batch B into DIR */
-static int
-write_batch_files(struct manifest *m, const char *dir,
-    const struct batch *b)
-{
-	char path[4096], title[128];
-	struct buffer csv = { 0 };
-	struct pdf_info info = { 0 };
-	struct pdf_doc *doc;
-	int rc;
-
-	courier_csv(&csv, b->parcels, b->nparcels);
-	rc = commit_file(fs_path(path, sizeof path, "%s/manifest.csv", dir),
-	    csv.data, csv.len, 0640);
-	buffer_free(&csv);
-	if (rc == -1) {
-		log_warn("%s", path);
-		return -1;
-	}
-	snprintf(title, sizeof title, "%s", b->id);
-	info.title = title;
-	info.subject = "交寄清单 Dispatch list";
-	info.created = m->cfg.now;
-	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
-		return -1;
-	rc = courier_dispatch_list(doc, b, &m->sender) == -1 ? -1 :
-	    save_pdf(doc, fs_path(path, sizeof path, "%s/manifest.pdf", dir));
-	pdf_doc_free(doc);
-	if (rc == -1)
-		return -1;
-	info.subject = "面单 Labels";
-	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
-		return -1;
-	rc = courier_labels(doc, b, &m->sender) == -1 ? -1 :
-	    save_pdf(doc, fs_path(path, sizeof path, "%s/labels.pdf", dir));
-	pdf_doc_free(doc);
-	if (rc == -1)
-		return -1;
-	info.subject = "认证报告 Certification reports";
-	if ((doc = pdf_doc_new(m->font, &info)) == NULL)
-		return -1;
-	rc = batch_reports(m, doc, b) == -1 ? -1 :
-	    save_pdf(doc, fs_path(path, sizeof path, "%s/reports.pdf", dir));
-	pdf_doc_free(doc);
-	return rc;
-}
-
-/*
- * make_batch - build batch B under a temp name, commit it by rename,
- * then record, republish and finish its dossiers (see the manual).
+ * make_batch - build batch B and commit it (batch_build: a folder under
+ * a temp name renamed into place), then record, republish and finish
+ * its dossiers (see the manual).
  */
 static int
 make_batch(struct manifest *m, const struct batch *b)
 {
-	char daydir[4096], temp[4096], final[4096];
-	/* with GROUP, out/ is setgid: its folders keep the bit (and so
-	 * pass the group on) for the mailroom to read the batch */
-	mode_t dir_mode = m->cfg.group[0] != '\0' ? 02750 : 0750;
-
-	fs_path(daydir, sizeof daydir, "%s/courier/%s", m->cfg.out, b->date);
-	if (fs_mkdirs(daydir, dir_mode) == -1 || fs_fsync_parent(daydir) == -1) {
-		log_warn("%s", daydir);
+	if (batch_build(&m->press, b, 0) == BATCH_FAILED)
 		return -1;
-	}
-	fs_path(temp, sizeof temp, "%s/%s%ld-%s-%d", daydir, FS_TEMP_PREFIX,
-	    (long)getpid(), b->courier, b->number);
-	fs_path(final, sizeof final, "%s/%s-%d", daydir, b->courier,
-	    b->number);
-	if (fs_exists(temp))
-		fs_remove_tree(temp);
-	if (mkdir(temp, 0750) == -1) {
-		log_warn("%s", temp);
-		return -1;
-	}
-	chmod(temp, dir_mode);
-	if (write_batch_files(m, temp, b) == -1 || fs_fsync_dir(temp) == -1) {
-		int err = errno;
-		fs_remove_tree(temp);
-		errno = err;
-		return -1;
-	}
-	program_crash_point("before-rename");
-	/* the commit point: never over an existing batch */
-	if (renameat2(AT_FDCWD, temp, AT_FDCWD, final, RENAME_NOREPLACE)
-	    == -1 || fs_fsync_dir(daydir) == -1) {
-		log_warn("%s: committing the batch", final);
-		fs_remove_tree(temp);
-		return -1;
-	}
 	program_crash_point("after-rename");
 	if (registry_begin(m->reg) == -1) {
 		registry_failed(m, "begin");
@@ -689,42 +541,14 @@ make_batch(struct manifest *m, const struct batch *b)
 	return 0;
 }
 
-/*
- * open_font - the CJK font, once, when the first parcel is checked. The
- * sender block is on every label: a sender the font cannot show is a
- * configuration error (78), not a reason to hold every dossier.
- */
+/* open_font - the font, once (batch_press_font); 78 when unusable */
 static int
 open_font(struct manifest *m)
 {
-	const struct { const char *key, *text; } sender[] = {
-		{ "SENDER_NAME", m->sender.name },
-		{ "SENDER_PHONE", m->sender.phone },
-		{ "SENDER_ADDRESS", m->sender.address },
-		{ "SENDER_POSTCODE", m->sender.postcode },
-	};
-	char why[512];
-
-	if (m->font_failed)
-		return -1;
-	if (m->font != NULL)
-		return 0;
-	m->font = pdf_font_open(m->cfg.font, why, sizeof why);
-	if (m->font == NULL) {
-		log_warnx("font: %s; nothing is shipped", why);
-		m->font_failed = 1;
+	if (batch_press_font(&m->press) == -1) {
 		set_status(m, EX_CONFIG);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof sender / sizeof *sender; i++)
-		if (!pdf_font_covers(m->font, sender[i].text, why,
-		    sizeof why)) {
-			log_warnx("%s: %s; nothing is shipped until the "
-			    "configuration is corrected", sender[i].key, why);
-			m->font_failed = 1;
-			set_status(m, EX_CONFIG);
-			return -1;
-		}
 	return 0;
 }
 
@@ -779,29 +603,6 @@ make_batches(struct manifest *m)
 	}
 }
 
-/* load_sender - the sender block from the configuration */
-static void
-load_sender(struct manifest *m)
-{
-	static const struct { const char *key, *fallback; size_t off, size; }
-	    keys[] = {
-		{ "SENDER_NAME", "学历认证中心 Credential Certification Office",
-		  offsetof(struct sender, name), sizeof m->sender.name },
-		{ "SENDER_PHONE", "", offsetof(struct sender, phone),
-		  sizeof m->sender.phone },
-		{ "SENDER_ADDRESS", "", offsetof(struct sender, address),
-		  sizeof m->sender.address },
-		{ "SENDER_POSTCODE", "", offsetof(struct sender, postcode),
-		  sizeof m->sender.postcode },
-	};
-
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		const char *v = config_get(&m->cfg, keys[i].key);
-		snprintf((char *)&m->sender + keys[i].off, keys[i].size, "%s",
-		    v ? v : keys[i].fallback);
-	}
-}
-
 /* manifest_run - the stage: recover, take every id, batch at the end */
 static int
 manifest_run(struct manifest *m)
@@ -816,7 +617,7 @@ manifest_run(struct manifest *m)
 		fatalx(status ? status : EX_SOFTWARE, "%s: cannot open the "
 		    "registry", m->cfg.records);
 	date_format(time_day(m->cfg.now, m->cfg.tz), m->date, sizeof m->date);
-	load_sender(m);
+	batch_press_init(&m->press, &m->cfg, m->reg);
 	if (recover(m) == -1)
 		set_status(m, EX_TEMPFAIL);
 	while (stage_read_id(id, sizeof id) == 1) {
@@ -827,8 +628,7 @@ manifest_run(struct manifest *m)
 	if (log_level_get() >= LOG_VERBOSE)
 		log_info("%zu parcels, %d batches", m->nparcels, m->batches);
 	registry_close(m->reg);
-	if (m->font != NULL)
-		pdf_font_close(m->font);
+	batch_press_close(&m->press);
 	free(m->parcels);
 	return m->status;
 }

@@ -267,9 +267,9 @@ label_block(struct pdf_page *page, double y, double h, const char *title,
 	    size, PDF_LEFT, text);
 }
 
-/* label_page - one parcel's label */
-static int
-label_page(struct pdf_doc *doc, const struct batch *batch, size_t i,
+/* courier_label - the label of parcel I of BATCH, a page of its own */
+int
+courier_label(struct pdf_doc *doc, const struct batch *batch, size_t i,
     const struct sender *sender)
 {
 	const struct parcel *p = &batch->parcels[i];
@@ -328,7 +328,7 @@ courier_labels(struct pdf_doc *doc, const struct batch *batch,
     const struct sender *sender)
 {
 	for (size_t i = 0; i < batch->nparcels; i++)
-		if (label_page(doc, batch, i, sender) == -1)
+		if (courier_label(doc, batch, i, sender) == -1)
 			return -1;
 	return 0;
 }
@@ -392,7 +392,7 @@ courier_parcel_printable(const struct pdf_font *font, const struct parcel *p,
 	b.nparcels = 1;
 	if ((doc = pdf_doc_new(font, &info)) == NULL)
 		return -1;
-	rc = label_page(doc, &b, 0, sender) == -1 ? -1 : 1;
+	rc = courier_label(doc, &b, 0, sender) == -1 ? -1 : 1;
 	if (rc == 1 && pdf_doc_held(doc) != NULL) {
 		snprintf(why, size, "delivery: the label cannot show it: %s",
 		    pdf_doc_held(doc));

@@ -1331,6 +1331,73 @@ registry_record_shipment(struct registry *reg, const char *dossier_id,
 	return step_done(reg, st, "record shipment");
 }
 
+/*
+ * registry_each_shipment - FN(dossier id, waybill) for every dossier of
+ * BATCH ("2026-11-28/EMS-1"), by dossier id: what reprint rebuilds the
+ * batch from. Returns FN's non-zero return, 0, or -1.
+ */
+int
+registry_each_shipment(struct registry *reg, const char *batch,
+    int (*fn)(void *ctx, const char *dossier_id, const char *waybill),
+    void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT s.dossier_id, "
+	    "COALESCE(w.waybill, '') FROM shipments s LEFT JOIN waybills w "
+	    "ON w.dossier_id = s.dossier_id WHERE s.batch = ?1 "
+	    "ORDER BY s.dossier_id", -1, &st, NULL) != SQLITE_OK) {
+		fail(reg, sqlite3_errcode(reg->db), "shipments of a batch");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	if (rc == 0 && step != SQLITE_DONE) {
+		fail(reg, step, "shipments of a batch");
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * registry_shipment_of_waybill - the dossier WAYBILL was assigned to and
+ * the batch it shipped in (each SIZE bytes; batch "" when not shipped
+ * yet): 1, 0 unknown waybill, -1 error
+ */
+int
+registry_shipment_of_waybill(struct registry *reg, const char *waybill,
+    char *dossier_id, char *batch, size_t size)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT w.dossier_id, "
+	    "COALESCE(s.batch, '') FROM waybills w LEFT JOIN shipments s "
+	    "ON s.dossier_id = w.dossier_id WHERE w.waybill = ?1", -1, &st,
+	    NULL) != SQLITE_OK) {
+		fail(reg, sqlite3_errcode(reg->db), "find waybill");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, waybill, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col(st, 0, dossier_id, size);
+		col(st, 1, batch, size);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		fail(reg, rc, "find waybill");
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- import (records import) ---- */
 
 /* registry_put_institution - import one institution */
