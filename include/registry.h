@@ -171,6 +171,9 @@ int registry_next_batch(struct registry *reg, const char *date,
 int registry_record_shipment(struct registry *reg, const char *dossier_id,
     const char *batch);
 
+/* registry_find_report_number - by paper report number (P2026000002) */
+int registry_find_report_number(struct registry *reg, const char *number,
+    struct reg_report *out);
 /* registry_each_shipment - FN(dossier id, waybill) for each dossier of
  * BATCH, by dossier id; FN's non-zero return stops (and is returned) */
 int registry_each_shipment(struct registry *reg, const char *batch,

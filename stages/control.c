@@ -58,6 +58,7 @@
 #include "fsutil.h"
 #include "home.h"
 #include "log.h"
+#include "lookup.h"
 #include "program.h"
 #include "registry.h"
 #include "result.h"
@@ -1326,29 +1327,24 @@ print_repair(void *ctx, const char *verb, const char *at)
 
 /*
  * resolve_id - the dossier an operator names: its id, or the code of its
- * report as printed (grouped, any case), or its paper report number.
+ * report as printed (grouped, any case), or its paper report number
+ * (lookup_key, shared with `records show`).
  */
 static int
 resolve_id(const struct config *cfg, const char *arg, char *id, size_t size)
 {
-	char key[64], dir[4096];
 	struct registry *reg;
-	size_t n = 0;
+	struct lookup l;
 	int status, rc;
 
-	for (const char *p = arg; *p && n + 1 < sizeof key; p++)
-		if (*p != ' ' && *p != '-')
-			key[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-	key[n] = '\0';
-	if (id_valid(key) && spool_locate(cfg, key, dir, sizeof dir) !=
-	    SPOOL_NONE) {
-		snprintf(id, size, "%s", key);
-		return 1;
-	}
 	if ((reg = registry_open(cfg->records, &status)) == NULL)
 		return -1;
-	rc = registry_dossier_of_report(reg, key, id, size);
+	rc = lookup_key(cfg, reg, arg, &l);
 	registry_close(reg);
+	if (rc == 1 && l.dossier_id[0] == '\0')
+		rc = 0;         /* a report imported from elsewhere */
+	if (rc == 1)
+		snprintf(id, size, "%s", l.dossier_id);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	records [options] import FILE...
  *	records [options] export [FILE]
- *	records [options] show CODE|CERTNO
+ *	records [options] show CODE|NUMBER|ID|CERTNO
  *	records [options] revoke CODE [--reason TEXT]
  *	records [options] keygen
  *	records [options] waybills-left [COURIER]
@@ -32,8 +32,11 @@
  *	commit routine) or stdout: import, export, import, export gives the
  *	same bytes.
  *
- *	show prints one report (by its 16-character code) or credential (by
- *	certificate number) with the id-number masked. revoke marks a report
+ *	show prints one credential (by certificate number) or report (by
+ *	its code as printed: grouped "7KQ2 M9X4 T1HC 8D5R" or not, any case;
+ *	by its paper report number; or by the id of the dossier it was
+ *	issued for, else that dossier's decision) with the id-number masked;
+ *	the keys are the ones `credpipe show` takes (lookup.h). revoke marks a report
  *	revoked on the date of --now for --reason; a second revoke changes
  *	nothing and says so (the first date and reason stay). keygen makes a new signing key; the old public keys stay
  *	trusted. waybills-left prints the numbers left per courier.
@@ -72,6 +75,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include "log.h"
+#include "lookup.h"
 #include "payload.h"
 #include "registry.h"
 #include "report.h"
@@ -104,7 +108,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: records [options] import FILE...\n"
 	    "       records [options] export [FILE]\n"
-	    "       records [options] show CODE|CERTNO\n"
+	    "       records [options] show CODE|NUMBER|ID|CERTNO\n"
 	    "       records [options] revoke CODE [--reason TEXT]\n"
 	    "       records [options] keygen\n"
 	    "       records [options] waybills-left [COURIER]\n"
@@ -694,14 +698,6 @@ cmd_export(const struct config *cfg, const char *file)
 
 /* ---- show, revoke, keygen, waybills-left ---- */
 
-/* looks_like_code - 16 Crockford base32 characters */
-static int
-looks_like_code(const char *s)
-{
-	return strlen(s) == 16 &&
-	    strspn(s, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 16;
-}
-
 /* show_credential - a credential as "key: value" lines, id masked */
 static void
 show_credential(const struct reg_credential *c)
@@ -719,48 +715,63 @@ show_credential(const struct reg_credential *c)
 	    c->graduation_date);
 }
 
-/* cmd_show - one report or credential */
+/* show_report - a report as "key: value" lines, id masked */
+static void
+show_report(const struct reg_report_row *r)
+{
+	char masked[40];
+
+	printf("code: %s\n", r->report.code);
+	if (r->report.number[0] != '\0')
+		printf("number: %s\n", r->report.number);
+	printf("kind: %s\nissued: %s\n", r->report.kind, r->report.issued);
+	if (r->report.expires[0] != '\0')
+		printf("expires: %s\n", r->report.expires);
+	printf("status: %s\n", r->report.status);
+	if (r->revoked_on[0] != '\0')
+		printf("revoked-on: %s\n", r->revoked_on);
+	if (r->revoked_reason[0] != '\0')
+		printf("revoked-reason: %s\n", r->revoked_reason);
+	if (r->report.dossier_id[0] != '\0')
+		printf("dossier: %s\n", r->report.dossier_id);
+	printf("certificate-number: %s\nholder-id-number: %s\n",
+	    r->report.certificate_number, report_mask_id(r->report.holder_id,
+	    masked, sizeof masked));
+}
+
+/*
+ * cmd_show - one credential (by certificate number, exactly as
+ * registered: pre-2002 numbers are free text) or one report, by any key
+ * lookup_key takes, as `credpipe show` does: the code as printed
+ * (grouped, any case), the paper report number, or the dossier id (its
+ * report, else its decision).
+ */
 static int
 cmd_show(const struct config *cfg, const char *key)
 {
 	struct registry *reg = open_registry(cfg);
 	struct reg_report_row r;
 	struct reg_credential c;
+	struct lookup l;
+	char outcome[32];
 	int rc;
 
-	if (looks_like_code(key)) {
-		rc = registry_find_report_row(reg, key, &r);
-		if (rc == 1) {
-			char masked[40];
-			printf("code: %s\n", r.report.code);
-			if (r.report.number[0] != '\0')
-				printf("number: %s\n", r.report.number);
-			printf("kind: %s\nissued: %s\n", r.report.kind,
-			    r.report.issued);
-			if (r.report.expires[0] != '\0')
-				printf("expires: %s\n", r.report.expires);
-			printf("status: %s\n", r.report.status);
-			if (r.revoked_on[0] != '\0')
-				printf("revoked-on: %s\n", r.revoked_on);
-			if (r.revoked_reason[0] != '\0')
-				printf("revoked-reason: %s\n",
-				    r.revoked_reason);
-			if (r.report.dossier_id[0] != '\0')
-				printf("dossier: %s\n", r.report.dossier_id);
-			printf("certificate-number: %s\nholder-id-number: "
-			    "%s\n", r.report.certificate_number,
-			    report_mask_id(r.report.holder_id, masked,
-			    sizeof masked));
-		}
-	} else {
-		rc = registry_find_credential(reg, key, &c);
-		if (rc == 1)
-			show_credential(&c);
+	rc = registry_find_credential(reg, key, &c);
+	if (rc == 1)
+		show_credential(&c);
+	if (rc == 0 && (rc = lookup_key(cfg, reg, key, &l)) == 1) {
+		if (l.code[0] != '\0' && (rc = registry_find_report_row(reg,
+		    l.code, &r)) == 1)
+			show_report(&r);
+		else if (l.code[0] == '\0' && (rc = registry_find_decision(reg,
+		    l.dossier_id, outcome, sizeof outcome)) == 1)
+			printf("dossier: %s\ndecision: %s\nreport: none\n",
+			    l.dossier_id, outcome);
 	}
 	if (rc < 0) {
 		rc = registry_status(reg);
 		registry_close(reg);
-		return rc;
+		return rc ? rc : EX_SOFTWARE;
 	}
 	registry_close(reg);
 	if (rc == 0) {

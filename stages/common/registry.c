@@ -1398,6 +1398,36 @@ registry_shipment_of_waybill(struct registry *reg, const char *waybill,
 	return rc;
 }
 
+/*
+ * registry_find_report_number - the report with paper report NUMBER,
+ * issued here or imported (P2001000123): found by its number, then read
+ * as registry_find_report reads it
+ */
+int
+registry_find_report_number(struct registry *reg, const char *number,
+    struct reg_report *out)
+{
+	char code[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(reg->db, "SELECT code FROM reports "
+	    "WHERE number = ?1", -1, &st, NULL) != SQLITE_OK) {
+		fail(reg, sqlite3_errcode(reg->db), "find report number");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		col(st, 0, code, sizeof code);
+	else if (rc != SQLITE_DONE)
+		fail(reg, rc, "find report number");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	return registry_find_report(reg, code, out);
+}
+
 /* ---- import (records import) ---- */
 
 /* registry_put_institution - import one institution */

@@ -62,6 +62,15 @@ for key in "$ID" "$grouped"; do
 	check "show '$key': both runs and the repair" \
 		test "$(sed -n '/^runs:/,$p' "$TEST_TMP/show" | grep -c '^  ')" -ge 3
 done
+# records show takes the same keys as show (one lookup for both)
+"$P" records --home "$H" show "$code" >"$TEST_TMP/rec.code" 2>&1
+for key in "$grouped" "$ID" "$(printf '%s' "$ID" | tr 'A-Z' 'a-z')"; do
+	"$P" records --home "$H" show "$key" >"$TEST_TMP/rec.key" 2>&1
+	expect_eq "records show '$key' exits 0" "$?" 0
+	check "records show '$key' prints the dossier's report" \
+		cmp "$TEST_TMP/rec.code" "$TEST_TMP/rec.key"
+done
+check "... which names the dossier" grep -qx "dossier: $ID" "$TEST_TMP/rec.code"
 "$P" show --home "$H" "nonsense" >/dev/null 2>&1
 expect_eq "show of an unknown key exits 65" "$?" 65
 

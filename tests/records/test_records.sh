@@ -136,4 +136,22 @@ expect_eq "keygen makes a new key each time; all stay trusted" \
 	"$(find "$H/keys/trusted" -name '*.pub' | wc -l)" 3
 expect_eq "signing.key is private" "$(stat -c %a "$H/keys/signing.key")" 600
 [ "$k1" != "$k2" ] && ok "two different key ids" || not_ok "two different key ids"
+# --- show takes the code as printed, the report number, a dossier id -----------
+H6=$TEST_TMP/h6
+init_home "$H6"
+"$BIN/records" --home "$H6" import "$SAMPLE" >/dev/null
+"$BIN/records" --home "$H6" show 9B4NX2KD7VJ5QR1A >"$TEST_TMP/show.code"
+for key in "9B4N X2KD 7VJ5 QR1A" "9b4nx2kd7vj5qr1a" "9b4n-x2kd-7vj5-qr1a" P2001000123 p2001000123; do
+	"$BIN/records" --home "$H6" show "$key" >"$TEST_TMP/show.key" 2>&1
+	expect_eq "show '$key' exits 0" "$?" 0
+	check "show '$key' prints the report its code names" \
+		cmp "$TEST_TMP/show.code" "$TEST_TMP/show.key"
+done
+check "... the paper report, number included" grep -qx 'number: P2001000123' "$TEST_TMP/show.code"
+"$BIN/records" --home "$H6" show P2001999999 >/dev/null 2>&1
+expect_eq "show of an unknown report number exits 1" "$?" 1
+sqlite3 "$H6/records.db" "insert into decisions values ('A20261127000999', 'online-report', 'rejected', '2026-11-28')"
+expect_eq "show of a dossier id without a report prints its decision" \
+	"$("$BIN/records" --home "$H6" show a20261127000999)" \
+	"$(printf 'dossier: A20261127000999\ndecision: rejected\nreport: none')"
 finish
