@@ -15,6 +15,7 @@
 
 #define RESULT_MAX_REASONS 32
 #define RESULT_MAX_QR 32
+#define RESULT_MAX_SUPERSEDED 8
 
 enum outcome { OUTCOME_PENDING = 0, OUTCOME_VERIFIED, OUTCOME_NOT_VERIFIED,
                OUTCOME_REJECTED };
@@ -29,6 +30,15 @@ struct result_qr {
 	char attachment[72];
 	char status[16];        /* valid|unreadable|foreign|unknown|... */
 	char code[20];          /* verification code, if a payload */
+};
+
+/* an earlier decision `credpipe requeue` set aside (schemas/result.xsd) */
+struct result_superseded {
+	int n;                  /* kept in <dossier>/superseded/<n>/ */
+	char outcome[16];
+	char decided[40];
+	char reasons[256];      /* its reason codes, space-separated */
+	char notice[128];       /* its notice, relative to OUT; "" none */
 };
 
 struct result {
@@ -60,6 +70,9 @@ struct result {
 	char notice_file[128];
 	/* held for an operator (SPEC §6): the message, else "" */
 	char held[512];
+	/* the decisions this one replaces, oldest first */
+	struct result_superseded superseded[RESULT_MAX_SUPERSEDED];
+	int nsuperseded;
 };
 
 /* outcome_name - "pending", "verified", "not-verified", "rejected" */
@@ -77,6 +90,15 @@ int result_save(const struct result *r, const char *path);
 int result_load(struct result *r, const char *path);
 /* result_publish - commit R as OUT/results/<id>.xml */
 int result_publish(const struct config *cfg, const struct result *r);
+/*
+ * result_note_superseded - the decisions kept in DIR/superseded/<n>/
+ * (set aside by requeue; a hold set aside by release is not a decision)
+ * into R's <superseded> list, so that the new decision names what it
+ * replaces and where the old result and notice are kept. 0, or -1 when
+ * one cannot be read.
+ */
+int result_note_superseded(struct result *r, const struct config *cfg,
+    const char *dir);
 /* result_published_path - OUT/results/<id>.xml */
 char *result_published_path(const struct config *cfg, const char *id,
     char *buf, size_t size);

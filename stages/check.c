@@ -537,6 +537,10 @@ check_new(struct worker *w, const char *dir, struct result *r,
 		return;
 	}
 	scan_result_free(&sr);
+	/* a requeued dossier: the decision names the one it replaces */
+	if (result_note_superseded(r, w->ck->cfg, dir) == -1)
+		log_warnx("%s: an earlier decision set aside cannot be read",
+		    it->id);
 	spool_state_path(dir, "check", path, sizeof path);
 	if (result_save(r, path) == -1) {
 		log_warn("%s: %s", it->id, path);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -138,6 +139,19 @@ result_write(const struct result *r, const char *path, mode_t mode)
 		xml_escape_write(&c, r->held);
 		commit_printf(&c, "</held>\n");
 	}
+	for (int i = 0; i < r->nsuperseded; i++) {
+		const struct result_superseded *old = &r->superseded[i];
+		char kept[64];
+
+		snprintf(kept, sizeof kept, "superseded/%d/result.xml", old->n);
+		commit_printf(&c, "  <superseded n=\"%d\"", old->n);
+		attr(&c, "outcome", old->outcome);
+		attr(&c, "decided", old->decided);
+		attr(&c, "reasons", old->reasons);
+		attr(&c, "result", kept);
+		attr(&c, "notice", old->notice);
+		commit_printf(&c, "/>\n");
+	}
 	commit_printf(&c, "</result>\n");
 	return commit_end(&c);
 }
@@ -221,10 +235,77 @@ result_load(struct result *r, const char *path)
 			GET(n, "file", r->notice_file);
 		} else if (strcmp(name, "held") == 0) {
 			xml_text(n, r->held, sizeof r->held);
+		} else if (strcmp(name, "superseded") == 0 &&
+		    r->nsuperseded < RESULT_MAX_SUPERSEDED) {
+			struct result_superseded *old =
+			    &r->superseded[r->nsuperseded++];
+			GET(n, "n", buf);
+			old->n = atoi(buf);
+			GET(n, "outcome", old->outcome);
+			GET(n, "decided", old->decided);
+			GET(n, "reasons", old->reasons);
+			GET(n, "notice", old->notice);
 		}
 	}
 	xmlFreeDoc(doc);
 	return 0;
+}
+
+/*
+ * result_note_superseded - R's <superseded> list from DIR/superseded/:
+ * each aside folder holding a published result that was a decision.
+ * The numbering is requeue's: n = 1, 2, ... with no gaps.
+ */
+int
+result_note_superseded(struct result *r, const struct config *cfg,
+    const char *dir)
+{
+	struct result *old;
+	char path[4096], notice[4096], id[sizeof r->id];
+	int rc = 0;
+
+	if ((old = malloc(sizeof *old)) == NULL)
+		return -1;
+	r->nsuperseded = 0;
+	memcpy(id, r->id, sizeof id);
+	for (int n = 1; r->nsuperseded < RESULT_MAX_SUPERSEDED; n++) {
+		struct result_superseded *s;
+		size_t len = 0;
+
+		fs_path(path, sizeof path, "%s/superseded/%d", dir, n);
+		if (!fs_is_dir(path))
+			break;
+		fs_path(path, sizeof path, "%s/superseded/%d/result.xml", dir,
+		    n);
+		if (!fs_exists(path))
+			continue;
+		if (result_load(old, path) == -1) {
+			rc = -1;
+			continue;
+		}
+		if (old->held[0] != '\0' || old->outcome == OUTCOME_PENDING)
+			continue;       /* a hold released, not a decision */
+		s = &r->superseded[r->nsuperseded++];
+		memset(s, 0, sizeof *s);
+		s->n = n;
+		snprintf(s->outcome, sizeof s->outcome, "%s",
+		    outcome_name(old->outcome));
+		snprintf(s->decided, sizeof s->decided, "%s", old->decided);
+		for (int i = 0; i < old->nreasons; i++)
+			len += (size_t)snprintf(s->reasons + len, len <
+			    sizeof s->reasons ? sizeof s->reasons - len : 0,
+			    "%s%s", i ? " " : "", old->reasons[i].code);
+		if (len >= sizeof s->reasons)
+			s->reasons[sizeof s->reasons - 1] = '\0';
+		/* requeue renamed the notice notices/<id>.superseded-<n>.pdf */
+		snprintf(s->notice, sizeof s->notice, "notices/%.48s."
+		    "superseded-%d.pdf", id, n);
+		if (!fs_exists(fs_path(notice, sizeof notice, "%s/%s",
+		    cfg->out, s->notice)))
+			s->notice[0] = '\0';
+	}
+	free(old);
+	return rc;
 }
 
 /* result_published_path - OUT/results/<id>.xml */

@@ -47,6 +47,14 @@ check "the report is issued" test -f "$H/out/reports/$ID.pdf"
 check "the old notice is kept, marked superseded" test -f "$H/out/notices/$ID.superseded-1.pdf"
 check "the old result is kept beside the dossier" \
 	grep -q 'outcome="not-verified"' "$H/done/$ID/superseded/1/result.xml"
+sup=$(grep '<superseded' "$H/out/results/$ID.xml")
+expect_eq "the new result names the decision it supersedes, its result and notice" \
+	"$(printf '%s' "$sup" | sed 's/ decided="[^"]*"//; s/^ *//')" \
+	"<superseded n=\"1\" outcome=\"not-verified\" reasons=\"no-record\" result=\"superseded/1/result.xml\" notice=\"notices/$ID.superseded-1.pdf\"/>"
+check "... dated as the old decision" grep -q "decided=\"$(sed -n 's/.*<result [^>]*decided="\([^"]*\)".*/\1/p' "$H/done/$ID/superseded/1/result.xml")\"" \
+	<(printf '%s' "$sup")
+check "the result with <superseded> follows result.xsd" \
+	xmllint --noout --schema "$ROOT/schemas/result.xsd" "$H/out/results/$ID.xml"
 "$P" requeue --home "$H" "$ID" >/dev/null 2>&1
 expect_eq "requeue of a verified dossier is refused (65)" "$?" 65
 
