@@ -15,7 +15,7 @@ DESTDIR ?=
 CC      ?= cc
 FUZZ_CC ?= clang
 FUZZ_S  ?= 60
-PKGS     = libxml-2.0 zbar libpng libjpeg libqrencode sqlite3 libsodium \
+PKGS     = libxml-2.0 zbar libpng libjpeg libqrencode sqlite3 libpq libsodium \
            harfbuzz-subset harfbuzz fontconfig
 
 # FUZZ=1: the library and the harnesses of tests/fuzz/ built with clang

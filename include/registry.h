@@ -1,5 +1,6 @@
 /*
- * registry.h - the SQLite registry of issued records (SPEC §5).
+ * registry.h - the registry of issued records (SPEC §5): a SQLite file, or
+ * a PostgreSQL database several machines share (RECORDS=postgresql://...).
  *
  * Holds what institutions and archives registered (credentials,
  * institutions, reports issued elsewhere, waybill ranges) and everything
@@ -10,7 +11,7 @@
  *
  * Return convention: 1 found / 0 not found for lookups; 0 ok for actions;
  * -1 on error with a sysexits status in *registry_status (EX_TEMPFAIL when
- * the database is busy or the disk full: retry later).
+ * the database is busy, unreachable or the disk full: retry later).
  * One struct registry per thread.
  */
 #ifndef CREDPIPE_REGISTRY_H
@@ -47,8 +48,22 @@ struct reg_report {
 	char dossier_id[48];            /* "" when imported */
 };
 
-/* registry_open - open (creating and migrating) the database at PATH */
-struct registry *registry_open(const char *path, int *status);
+/*
+ * registry_open - open the registry TARGET, creating and migrating its
+ * schema: a SQLite file path, or a PostgreSQL postgresql:// URI or libpq
+ * keyword string (registry_target_is_postgresql). On PostgreSQL the
+ * migration holds an advisory lock, so that workers opening at once never
+ * run DDL side by side; a site migrates once before them all the same
+ * (`records migrate`).
+ */
+struct registry *registry_open(const char *target, int *status);
+/* registry_target_is_postgresql - 1 when TARGET names a PostgreSQL
+ * database: postgresql:// or postgres:// URI, or libpq keywords */
+int registry_target_is_postgresql(const char *target);
+/* registry_backend_name - "sqlite" or "postgresql" */
+const char *registry_backend_name(const struct registry *reg);
+/* registry_schema_version - the schema version REG is at (-1 error) */
+int registry_schema_version(struct registry *reg);
 /* registry_close - finalize statements, close */
 void registry_close(struct registry *reg);
 /*
@@ -59,10 +74,20 @@ void registry_close(struct registry *reg);
  * because of the disk (full, read-only, no access) is EX_TEMPFAIL.
  */
 int registry_exit_for(int rc, int system_errno);
+/*
+ * registry_pg_exit_for - the same decision for PostgreSQL's SQLSTATE
+ * (NULL: the connection failed before the server said anything, and
+ * MESSAGE is libpq's): a server unreachable, refusing connections, out of
+ * connections, shutting down, a serialization failure, a deadlock, a lock
+ * timeout or a full disk is EX_TEMPFAIL; authentication and a database or
+ * option that does not exist are EX_CONFIG; a broken constraint EX_DATAERR.
+ */
+int registry_pg_exit_for(const char *sqlstate, const char *message);
 /* registry_status - sysexits status of the last failure */
 int registry_status(const struct registry *reg);
 /* registry_begin / registry_commit / registry_rollback - transactions
- * (BEGIN IMMEDIATE: one writer at a time, readers go on under WAL) */
+ * (one writer at a time: BEGIN IMMEDIATE on SQLite, readers go on under
+ * WAL; an advisory transaction lock on PostgreSQL, readers go on too) */
 int registry_begin(struct registry *reg);
 int registry_commit(struct registry *reg);
 int registry_rollback(struct registry *reg);

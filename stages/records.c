@@ -9,6 +9,7 @@
  *	records [options] revoke CODE [--reason TEXT]
  *	records [options] keygen
  *	records [options] waybills-left [COURIER]
+ *	records [options] migrate
  *	records [options] payload CODE
  *	records [options] publish [FILE]
  *
@@ -40,6 +41,10 @@
  *	revoked on the date of --now for --reason; a second revoke changes
  *	nothing and says so (the first date and reason stay). keygen makes a new signing key; the old public keys stay
  *	trusted. waybills-left prints the numbers left per courier.
+ *	migrate brings the registry's schema up to date and prints its
+ *	backend and version; every program does that on opening, but on a
+ *	PostgreSQL registry shared by a job array a site runs it once before
+ *	the workers start, so that none of them waits for the schema.
  *	payload prints the signed QR payload (SPEC §6) of report CODE as
  *	the registry has it, signed with the current key (to reprint a
  *	report's code, and for tests).
@@ -112,6 +117,7 @@ usage(FILE *fp)
 	    "       records [options] revoke CODE [--reason TEXT]\n"
 	    "       records [options] keygen\n"
 	    "       records [options] waybills-left [COURIER]\n"
+	    "       records [options] migrate\n"
 	    "       records [options] payload CODE\n"
 	    "       records [options] publish [FILE]\n"
 	    "Import, export and query the registry of issued records.\n"
@@ -968,6 +974,23 @@ cmd_publish(const struct config *cfg, const char *file)
 	return 0;
 }
 
+/* cmd_migrate - open (and so migrate) the registry; say what it is */
+static int
+cmd_migrate(const struct config *cfg)
+{
+	struct registry *reg = open_registry(cfg);
+	int version = registry_schema_version(reg);
+
+	if (version < 0) {
+		version = registry_status(reg);
+		registry_close(reg);
+		return version;
+	}
+	printf("%s schema version %d\n", registry_backend_name(reg), version);
+	registry_close(reg);
+	return 0;
+}
+
 /* run - dispatch the subcommand; -1 for a usage error */
 static int
 run(const struct config *cfg, const struct options *o, char **args,
@@ -992,6 +1015,8 @@ run(const struct config *cfg, const struct options *o, char **args,
 		return cmd_payload(cfg, args[1]);
 	if (strcmp(cmd, "publish") == 0 && nargs <= 2)
 		return cmd_publish(cfg, nargs == 2 ? args[1] : NULL);
+	if (strcmp(cmd, "migrate") == 0 && nargs == 1)
+		return cmd_migrate(cfg);
 	if (strcmp(cmd, "waybills-left") == 0 && nargs <= 2)
 		return cmd_waybills_left(cfg, nargs == 2 ? args[1] : NULL);
 	return -1;

@@ -1,6 +1,11 @@
 /*
- * test_registry.c - the SQLite registry: lookups, issuing exactly once,
- * import conflicts, waybills and batches (SPEC §5, §6, §7).
+ * test_registry.c - the registry: lookups, issuing exactly once, import
+ * conflicts, waybills and batches (SPEC §5, §6, §7), on SQLite and, when
+ * CREDPIPE_TEST_PG_URI names a PostgreSQL server (tests/run.sh with
+ * CREDPIPE_TEST_RECORDS=pg), the same checks on PostgreSQL, plus what
+ * only a shared server can show: two processes issuing paper reports at
+ * once get gapless, distinct numbers, and processes opening a new
+ * registry at once all migrate it without a failure.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 
 #include "fsutil.h"
@@ -253,6 +260,241 @@ test_exit_for(void)
 		    "registry_exit_for: %s -> %d", t[i].name, t[i].want);
 }
 
+/* test_pg_exit_for - PostgreSQL's SQLSTATEs to "retry or reject" */
+static void
+test_pg_exit_for(void)
+{
+	static const struct { const char *state, *msg; int want;
+	    const char *name; } t[] = {
+		{ NULL, "connection to server at \"127.0.0.1\", port 1 failed: "
+		    "Connection refused", EX_TEMPFAIL, "connection refused" },
+		{ NULL, "FATAL:  sorry, too many clients already", EX_TEMPFAIL,
+		    "too many connections" },
+		{ NULL, "FATAL:  password authentication failed for user \"x\"",
+		    EX_CONFIG, "wrong password" },
+		{ NULL, "FATAL:  database \"nope\" does not exist", EX_CONFIG,
+		    "no such database" },
+		{ "53300", "too many clients", EX_TEMPFAIL, "53300" },
+		{ "40001", "could not serialize access", EX_TEMPFAIL,
+		    "serialization failure" },
+		{ "40P01", "deadlock detected", EX_TEMPFAIL, "deadlock" },
+		{ "55P03", "lock timeout", EX_TEMPFAIL, "lock not available" },
+		{ "57P01", "terminating connection", EX_TEMPFAIL, "shutdown" },
+		{ "08006", "connection failure", EX_TEMPFAIL, "connection lost" },
+		{ "53100", "disk full", EX_TEMPFAIL, "disk full" },
+		{ "28P01", "password authentication failed", EX_CONFIG, "28P01" },
+		{ "3D000", "database does not exist", EX_CONFIG, "3D000" },
+		{ "23505", "duplicate key", EX_DATAERR, "unique violation" },
+		{ "42601", "syntax error", EX_SOFTWARE, "syntax error: a bug" },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK(registry_pg_exit_for(t[i].state, t[i].msg) == t[i].want,
+		    "registry_pg_exit_for: %s -> %d", t[i].name, t[i].want);
+	CHECK(registry_target_is_postgresql("postgresql://db.example/x") &&
+	    registry_target_is_postgresql("host=db dbname=credpipe") &&
+	    !registry_target_is_postgresql("/var/lib/credpipe/records.db") &&
+	    !registry_target_is_postgresql("records.db"),
+	    "RECORDS: a URI or libpq keywords is PostgreSQL, a path SQLite");
+}
+
+/* pg_sql - run SQL on the server at URI; 0 ok */
+static int
+pg_sql(const char *uri, const char *sql)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+	int ok;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "%s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+
+/* pg_schema - a fresh schema NAME on URI's server; TARGET names it */
+static int
+pg_schema(const char *uri, const char *name, char *target, size_t size)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; "
+	    "CREATE SCHEMA %s", name, name);
+	snprintf(target, size, "%s%soptions=-csearch_path%%3D%s", uri,
+	    strchr(uri, '?') ? "&" : "?", name);
+	return pg_sql(uri, sql);
+}
+
+/* issue_many - child: paper reports for dossiers P<TAG>-0..N-1 */
+static int
+issue_many(const char *target, char tag, int n)
+{
+	struct registry *reg;
+	struct reg_report r;
+	char id[32], certno[32];
+	int status;
+
+	if ((reg = registry_open(target, &status)) == NULL)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "P%c-%d", tag, i);
+		snprintf(certno, sizeof certno, "C%c%05d", tag, i);
+		if (registry_issue_paper(reg, id, certno, "2026-11-28", &r) ==
+		    -1) {
+			registry_close(reg);
+			return 1;
+		}
+	}
+	registry_close(reg);
+	return 0;
+}
+
+/* count_numbers - FN for registry_each_report: paper numbers into CTX */
+static int
+count_numbers(void *ctx, const struct reg_report_row *r)
+{
+	char (*numbers)[24] = ctx;
+	int seq;
+
+	if (strcmp(r->report.kind, "paper") != 0 ||
+	    strncmp(r->report.number, "P2026", 5) != 0)
+		return 0;
+	seq = atoi(r->report.number + 5);
+	if (seq >= 1 && seq < 1000)
+		snprintf(numbers[seq], sizeof numbers[seq], "%s",
+		    r->report.number);
+	return 0;
+}
+
+/*
+ * test_pg_concurrent - two processes issue 100 paper reports each at
+ * once: 200 numbers, none twice, none skipped (the writers' lock); and
+ * four processes open one new registry at once: all migrate it.
+ */
+static void
+test_pg_concurrent(const char *uri)
+{
+	static char numbers[1000][24];
+	struct reg_credential c, old;
+	struct registry *reg;
+	char target[4096];
+	pid_t pid[4];
+	int status, bad = 0, gaps = 0, n = 0;
+
+	if (pg_schema(uri, "cppg_unit_conc", target, sizeof target) == -1 ||
+	    (reg = registry_open(target, &status)) == NULL) {
+		CHECK(0, "PostgreSQL: a schema for the concurrency test");
+		return;
+	}
+	for (int i = 0; i < 200; i++) {
+		char certno[32];
+
+		snprintf(certno, sizeof certno, "C%c%05d", i < 100 ? 'a' : 'b',
+		    i % 100);
+		c = credential(certno, "110108197003150318", "1995-07-01");
+		if (registry_put_credential(reg, &c, &old) != REG_PUT_NEW)
+			bad++;
+	}
+	CHECK(bad == 0, "PostgreSQL: 200 credentials for two writers");
+	for (int k = 0; k < 2; k++) {
+		if ((pid[k] = fork()) == 0)
+			_exit(issue_many(target, k ? 'b' : 'a', 100));
+	}
+	for (int k = 0; k < 2; k++) {
+		if (waitpid(pid[k], &status, 0) == -1 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "PostgreSQL: two processes issue 100 paper reports "
+	    "each at once");
+	memset(numbers, 0, sizeof numbers);
+	registry_each_report(reg, count_numbers, numbers);
+	for (int i = 1; i <= 200; i++) {
+		if (numbers[i][0] != '\0')
+			n++;
+		else
+			gaps++;
+	}
+	CHECK(n == 200 && gaps == 0 && numbers[201][0] == '\0',
+	    "PostgreSQL: paper numbers P2026000001-P2026000200, none twice, "
+	    "no gap (%d numbers, %d gaps)", n, gaps);
+	registry_close(reg);
+
+	/* four workers opening a registry nobody migrated yet */
+	bad = 0;
+	if (pg_schema(uri, "cppg_unit_migrate", target, sizeof target) == -1)
+		bad++;
+	for (int k = 0; k < 4 && !bad; k++) {
+		if ((pid[k] = fork()) == 0) {
+			reg = registry_open(target, &status);
+			registry_close(reg);
+			_exit(reg ? 0 : 1);
+		}
+	}
+	for (int k = 0; k < 4 && !bad; k++) {
+		if (waitpid(pid[k], &status, 0) == -1 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "PostgreSQL: four processes open a new registry at "
+	    "once, all migrate it without a failure");
+	pg_sql(uri, "DROP SCHEMA cppg_unit_conc CASCADE; "
+	    "DROP SCHEMA cppg_unit_migrate CASCADE");
+}
+
+/* test_pg - the same checks as on SQLite, on a PostgreSQL schema */
+static void
+test_pg(void)
+{
+	const char *uri = getenv("CREDPIPE_TEST_PG_URI");
+	char target[4096];
+	struct registry *reg;
+	int status;
+
+	if (uri == NULL || uri[0] == '\0') {
+		printf("# PostgreSQL: CREDPIPE_TEST_PG_URI unset, its checks "
+		    "skipped (CREDPIPE_TEST_RECORDS=pg bash tests/run.sh)\n");
+		return;
+	}
+	if (pg_schema(uri, "cppg_unit", target, sizeof target) == -1) {
+		CHECK(0, "PostgreSQL: a schema for the tests");
+		return;
+	}
+	reg = registry_open(target, &status);
+	CHECK(reg != NULL && strcmp(registry_backend_name(reg),
+	    "postgresql") == 0 && registry_schema_version(reg) == 1,
+	    "PostgreSQL: open creates the schema (version 1)");
+	if (reg == NULL)
+		return;
+	test_import(reg);
+	test_issue(reg);
+	test_decisions(reg);
+	test_waybills(reg);
+	registry_close(reg);
+	reg = registry_open(target, &status);
+	CHECK(reg != NULL && registry_waybills_left(reg, "SF") == 2,
+	    "PostgreSQL: reopened: the state is kept");
+	registry_close(reg);
+	reg = registry_open("postgresql://127.0.0.1:1/none?connect_timeout=5",
+	    &status);
+	CHECK(reg == NULL && status == EX_TEMPFAIL,
+	    "PostgreSQL: a server that refuses the connection: 75");
+	reg = registry_open("postgresql://x/y?nosuchoption=1", &status);
+	CHECK(reg == NULL && status == EX_CONFIG,
+	    "PostgreSQL: a malformed URI: 78");
+	test_pg_concurrent(uri);
+	pg_sql(uri, "DROP SCHEMA cppg_unit CASCADE");
+}
+
 int
 main(void)
 {
@@ -279,6 +521,8 @@ main(void)
 	registry_close(reg);
 	test_schema(path);
 	test_exit_for();
+	test_pg_exit_for();
 	fs_remove_tree(dir);
+	test_pg();
 	return unit_done();
 }
