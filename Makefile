@@ -4,6 +4,7 @@
 #                  what is missing; needs root then)
 #   make           every program into bin/
 #   make check     build and run every test (SANITIZE=1: ASan+UBSan build)
+#   make check-pg  the registry's tests again on a private PostgreSQL
 #   make fuzz      every libFuzzer harness of tests/fuzz/ for FUZZ_S seconds
 #   make tsan      a ThreadSanitizer build, run over the samples
 #   make demo      the whole pipeline on samples/
@@ -86,7 +87,7 @@ TOOLS    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps check check-sanitize demo bench install clean tests tools \
+.PHONY: all deps check check-pg check-sanitize demo bench install clean tests tools \
         fuzz fuzz-build tsan
 
 all: $(PROGS)
@@ -157,13 +158,26 @@ fuzz: deps
 	$(MAKE) FUZZ=1 fuzz-build
 	CREDPIPE_FUZZ_BUILD=build/fuzz bash tests/fuzz/run.sh $(FUZZ_S)
 
-# check: the plain build, then the same suite under ASan+UBSan.
+# check: the plain build, the registry's tests on PostgreSQL too, then
+# the same suite under ASan+UBSan.
 check: deps
 	$(MAKE) all tests tools
 	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) bash tests/run.sh
+	$(MAKE) check-pg
 ifneq ($(SANITIZE),1)
 	$(MAKE) SANITIZE=1 check-sanitize
 endif
+
+# check-pg: the tests that exercise the registry - its unit test, the
+# records, check, typeset and manifest areas, the crash and rerun runs -
+# on a PostgreSQL registry: tests/run.sh starts a private server
+# (tests/cluster/pg.sh) for the run and stops it after; each test home
+# gets a schema of its own.
+PG_TESTS = unit/test_registry records check typeset manifest \
+           e2e/test_crash e2e/test_rerun
+check-pg:
+	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) CREDPIPE_TEST_RECORDS=pg \
+	  bash tests/run.sh $(PG_TESTS)
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 all tests tools

@@ -5,6 +5,13 @@
 # and ends with "N passed, N failed". Environment: CREDPIPE_BIN (programs),
 # CREDPIPE_BUILD (unit tests, tools). Pass area names to run only those:
 #   bash tests/run.sh validate ingest
+# or AREA/test_NAME for one script (e2e/test_crash), unit/test_NAME for
+# one unit test.
+#
+# CREDPIPE_TEST_RECORDS=pg runs the tests on a PostgreSQL registry: a
+# private server (tests/cluster/pg.sh) is started for the run and stopped
+# after it, and every test home gets a database of its own (tests/lib.sh),
+# unless CREDPIPE_TEST_PG_URI names a server to use instead.
 set -u
 cd "$(dirname "$0")/.." || exit 70
 export CREDPIPE_BIN="${CREDPIPE_BIN:-bin}"
@@ -19,6 +26,14 @@ if [ -n "${CREDPIPE_SANITIZE:-}" ]; then
 fi
 log=$(mktemp -d "${TMPDIR:-/tmp}/credpipe-tests.XXXXXX")
 trap 'rm -rf "$log"' EXIT
+if [ "${CREDPIPE_TEST_RECORDS:-}" = pg ] && [ -z "${CREDPIPE_TEST_PG_URI:-}" ]; then
+	# fsync off: a test server's data is worth nothing after the run
+	CREDPIPE_TEST_PG_URI=$(CREDPIPE_PG_NOSYNC=1 bash tests/cluster/pg.sh \
+		start "$log/pg") || { echo "not ok - the PostgreSQL test server did not start"; exit 1; }
+	export CREDPIPE_TEST_PG_URI
+	trap 'bash tests/cluster/pg.sh stop "$log/pg"; rm -rf "$log"' EXIT
+	echo "# registry: PostgreSQL, $CREDPIPE_TEST_PG_URI"
+fi
 
 passed=0
 failed=0
@@ -51,25 +66,28 @@ run_one() {
 	printf '%-40s %4d passed, %d failed\n' "$name" "$p" "$f"
 }
 
-# want AREA - true when AREA was asked for (or no area was named)
+# want AREA [SCRIPT] - true when AREA (or AREA/SCRIPT) was asked for, or
+# no area was named
 want() {
 	[ "${#areas[@]}" -eq 0 ] && return 0
 	local a
-	for a in "${areas[@]}"; do [ "$a" = "$1" ] && return 0; done
+	for a in "${areas[@]}"; do
+		[ "$a" = "$1" ] && return 0
+		[ $# -gt 1 ] && [ "$a" = "$1/$2" ] && return 0
+	done
 	return 1
 }
 areas=("$@")
 
-if want unit; then
-	for t in "$CREDPIPE_BUILD"/tests/test_*; do
-		[ -x "$t" ] || continue
-		run_one "unit/$(basename "$t")" "$t"
-	done
-fi
+for t in "$CREDPIPE_BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	want unit "$(basename "$t")" || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
 for script in tests/*/test_*.sh; do
 	[ -f "$script" ] || continue
 	area=$(basename "$(dirname "$script")")
-	want "$area" || continue
+	want "$area" "$(basename "$script" .sh)" || continue
 	# fuzz, tsan and build make their own instrumented builds: running
 	# them again in the sanitizer pass would only repeat the same work.
 	if [ -n "${CREDPIPE_SANITIZE:-}" ] && [ "${#areas[@]}" -eq 0 ]; then

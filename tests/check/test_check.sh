@@ -242,9 +242,8 @@ for pair in VREPORTCHECK:valid QRUNREADABLE:unreadable QRFOREIGN:foreign QRUNKNO
 	expect_eq "$id: <qr> status ${pair#*:}" \
 		"$(grep -o '<qr [^>]*status="[^"]*"' "$H/spool/$id/check.xml" | sed 's/.*status="//; s/"$//')" "${pair#*:}"
 done
-db=$H/records.db
 expect_eq "decisions are in the registry" \
-	"$(sqlite3 "$db" "SELECT outcome FROM decisions WHERE dossier_id IN ('VONLINE','NORECORD','WRONGCHANNEL') ORDER BY dossier_id")" \
+	"$(registry_sql "$H" "SELECT outcome FROM decisions WHERE dossier_id IN ('VONLINE','NORECORD','WRONGCHANNEL') ORDER BY dossier_id")" \
 	"$(printf 'not-verified\nverified\nrejected')"
 
 # --- a second run: reconsideration of a not-verified dossier; expiry boundary ---

@@ -98,22 +98,22 @@ verify_home() {
 
 	# nothing issued twice: the registry, the results and the PDFs agree
 	expect_eq "$label: one report in the registry per result naming one" \
-		"$(sqlite3 "$H/records.db" "select count(*), count(distinct code), count(distinct number)
+		"$(registry_sql "$H" "select count(*), count(distinct code), count(distinct number)
 			from reports where dossier_id is not null")" \
 		"$(grep -l '<report ' "$H"/out/results/*.xml | wc -l)|$(grep -l '<report ' "$H"/out/results/*.xml | wc -l)|$(grep -l '<report [^>]*number=' "$H"/out/results/*.xml | wc -l)"
 	expect_eq "$label: one waybill per shipped result" \
-		"$(sqlite3 "$H/records.db" "select count(*), count(distinct waybill) from waybills")" \
+		"$(registry_sql "$H" "select count(*), count(distinct waybill) from waybills")" \
 		"$(grep -l '<shipment ' "$H"/out/results/*.xml | wc -l)|$(grep -l '<shipment ' "$H"/out/results/*.xml | wc -l)"
 	for file in "$H"/out/results/*.xml; do
 		id=$(basename "$file" .xml)
 		code=$(rattr "$id" '//*[local-name()="report"]/@code')
 		[ -n "$code" ] || continue
-		want=$(sqlite3 "$H/records.db" "select code from reports where dossier_id='$id'")
+		want=$(registry_sql "$H" "select code from reports where dossier_id='$id'")
 		[ "$code" = "$want" ] || stale+=("$id: result $code, registry $want")
 		got=$(pdftotext "$H/out/reports/$id.pdf" - 2>/dev/null | tr -d ' \n')
 		[[ $got == *"$code"* ]] || stale+=("$id: reports/$id.pdf lacks $code")
 		want=$(rattr "$id" '//*[local-name()="shipment"]/@waybill')
-		[ -z "$want" ] || [ "$want" = "$(sqlite3 "$H/records.db" \
+		[ -z "$want" ] || [ "$want" = "$(registry_sql "$H" \
 			"select waybill from waybills where dossier_id='$id'")" ] ||
 			stale+=("$id: waybill $want not the registry's")
 	done
@@ -132,7 +132,7 @@ verify_home() {
 			"$(cd "$H/out/courier" && for f in */*/manifest.csv; do
 				printf '%s: %s; ' "$f" "$(tail -n +2 "$f" | sed 's/\r$//; s/.*,//' | tr '\n' ' ')"
 			done)" \
-			"shipments: $(sqlite3 "$H/records.db" "select dossier_id || ' ' || batch from shipments" | tr '\n' ';')"
+			"shipments: $(registry_sql "$H" "select dossier_id || ' ' || batch from shipments" | tr '\n' ';')"
 	fi
 }
 

@@ -189,7 +189,7 @@ pipeline() {
 }
 
 # sql QUERY - one value from the registry
-sql() { sqlite3 "$H/records.db" "$1"; }
+sql() { registry_sql "$H" "$1"; }
 # batches DAY - the batch folders of DAY, space-separated
 batches() { (cd "$H/out/courier/$1" 2>/dev/null && ls -A) | paste -sd ' ' -; }
 # res ID - the published result of ID

@@ -16,14 +16,14 @@ DAY=2026-11-28
 
 # add ID COURIER POSTCODE [RECIPIENT [ADDRESS]] - a dossier waiting for manifest
 add() {
-	"$TOOLS/shipfixture" "$H" dossier "$1" "$2" "$3" "${4:-张伟}" \
+	SHIPFIXTURE_RECORDS=$(home_records "$H") "$TOOLS/shipfixture" "$H" dossier "$1" "$2" "$3" "${4:-张伟}" \
 		"${5:-颐和园路5号}" || not_ok "fixture $1"
 }
 # range COURIER FIRST LAST - a waybill range of COURIER
 range() {
 	local prefix=EA
 	[ "$1" = SF ] && prefix=SF
-	"$TOOLS/shipfixture" "$H/records.db" range "$1" "$prefix" "$2" "$3" ||
+	"$TOOLS/shipfixture" "$(home_records "$H")" range "$1" "$prefix" "$2" "$3" ||
 		not_ok "fixture range"
 }
 # run [OPTIONS] - manifest on the ids in $TEST_TMP/ids; status in $rc
@@ -198,7 +198,9 @@ expect_eq "no waybill twice" "$(waybills | uniq -d)" ""
 sender_label() {
 	new_home
 	range EMS 10000000 10000099
-	printf '%s\n' "$@" >"$H/credpipe.conf"
+	# keep the registry the home was made with (PostgreSQL runs)
+	keep=$(grep '^RECORDS=' "$H/credpipe.conf")
+	printf '%s\n' ${keep:+"$keep"} "$@" >"$H/credpipe.conf"
 	add A20260000001 EMS 100871
 	echo A20260000001 >"$TEST_TMP/ids"
 	run

@@ -54,7 +54,7 @@ expect_eq "a $COUNT-credential file imports (exit 0)" "$?" 0
 expect_eq "every credential is new" "$(sed 's/.*: //' "$TEST_TMP/big.out")" \
 	"$((COUNT + 1)) new, 0 unchanged"
 expect_eq "the registry holds $COUNT credentials" \
-	"$(sqlite3 "$H/records.db" 'SELECT count(*) FROM credentials')" "$COUNT"
+	"$(registry_sql "$H" 'SELECT count(*) FROM credentials')" "$COUNT"
 rec import "$BIG" >"$TEST_TMP/again.out" 2>&1
 expect_eq "importing it again changes nothing" \
 	"$(sed 's/.*: //' "$TEST_TMP/again.out")" "0 new, $((COUNT + 1)) unchanged"
@@ -75,7 +75,7 @@ else
 	not_ok "the refusal names the import limit" "$(cat "$TEST_TMP/huge.err")"
 fi
 expect_eq "nothing of it was imported" \
-	"$(sqlite3 "$H2/records.db" 'SELECT count(*) FROM credentials' 2>/dev/null || echo 0)" 0
+	"$(registry_sql "$H2" 'SELECT count(*) FROM credentials' 2>/dev/null || echo 0)" 0
 # exactly at the limit is not refused for its size (it is malformed: NULs)
 truncate -s $((64 * 1024 * 1024)) "$HUGE"
 "$BIN/records" --home "$H2" import "$HUGE" >/dev/null 2>"$TEST_TMP/limit.err"

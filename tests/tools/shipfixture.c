@@ -6,7 +6,8 @@
  *   shipfixture RECORDS range COURIER PREFIX FIRST LAST
  *   shipfixture HOME dossier ID COURIER POSTCODE RECIPIENT ADDRESS
  *
- * (HOME's registry is HOME/records.db.)
+ * (HOME's registry is HOME/records.db, or SHIPFIXTURE_RECORDS when set:
+ * a PostgreSQL URI when the tests run on PostgreSQL.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +113,11 @@ dossier(const char *home, char **argv)
 	if (fclose(f) != 0)
 		return EX_IOERR;
 
-	fs_path(records, sizeof records, "%s/records.db", home);
+	if (getenv("SHIPFIXTURE_RECORDS") != NULL)
+		snprintf(records, sizeof records, "%s",
+		    getenv("SHIPFIXTURE_RECORDS"));
+	else
+		fs_path(records, sizeof records, "%s/records.db", home);
 	if ((reg = registry_open(records, &status)) == NULL)
 		return status;
 	memset(&c, 0, sizeof c);
