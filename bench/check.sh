@@ -16,6 +16,12 @@
 #
 #   bash bench/check.sh
 #   BENCH_CREDENTIALS=100000 BENCH_DOSSIERS=2000 bash bench/check.sh
+#
+# BENCH_PG_URI=postgresql://... : the same against a PostgreSQL registry
+# (bench/registry_pg.sh starts a private server and passes it): the
+# credentials are loaded with one INSERT ... SELECT over generate_series
+# into that database whenever it holds fewer, and each run starts by
+# deleting what the last one wrote (decisions, dossier links).
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -23,19 +29,53 @@ export CREDPIPE_SHARE=$PWD
 NCRED=${BENCH_CREDENTIALS:-1000000}
 NDOS=${BENCH_DOSSIERS:-10000}
 OUT=bench/out/check
+PG=${BENCH_PG_URI:-}
+[ -z "$PG" ] || OUT=bench/out/check-pg
 NOW=2026-11-28T10:00:00+08:00
-for tool in "$BIN/check" "$BIN/records" sqlite3 /usr/bin/time; do
+for tool in "$BIN/check" "$BIN/records" sqlite3 psql /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 70; }
 done
+
+# pg_credentials - NCRED credentials into the PostgreSQL registry, the
+# same rows as the SQLite statement below makes
+pg_credentials() {
+	psql -X -q -v ON_ERROR_STOP=1 "$PG" <<-SQL
+	BEGIN;
+	DELETE FROM decisions; DELETE FROM dossier_credentials;
+	DELETE FROM reports WHERE credential_id IN
+	    (SELECT id FROM credentials WHERE holder_id LIKE '9%');
+	DELETE FROM credentials WHERE holder_id LIKE '9%';
+	INSERT INTO credentials (certificate_number, status, source, holder_name,
+	    holder_id, institution_code, level, major, study_form, entry_date,
+	    graduation_date, graduation_year)
+	SELECT CASE WHEN i < $NCRED / 5 THEN NULL
+	            ELSE '1000112019' || lpad((5 + i / 1000000)::text, 2, '0') ||
+	                 lpad((i % 1000000)::text, 6, '0') END,
+	       'valid',
+	       CASE WHEN i < $NCRED / 5 THEN 'archive' ELSE 'registry' END,
+	       '持有人' || i, '9' || lpad(i::text, 17, '0'), '10001',
+	       'undergraduate', '计算机科学与技术', '',
+	       CASE WHEN i < $NCRED / 5 THEN '1991-09-01' ELSE '2015-09-01' END,
+	       CASE WHEN i < $NCRED / 5 THEN '1995-07-01' ELSE '2019-07-01' END,
+	       CASE WHEN i < $NCRED / 5 THEN 1995 ELSE 2019 END
+	FROM generate_series(0, $NCRED - 1) AS n(i);
+	COMMIT;
+	ANALYZE;
+	SQL
+}
 
 stamp=$( (cat "$0"; echo "$NCRED $NDOS") | sha256sum | cut -c1-16)
 if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -rf "$OUT"
-	mkdir -p "$OUT"
+	mkdir -p "$OUT/home"
+	[ -z "$PG" ] || echo "RECORDS=$PG" >"$OUT/home/credpipe.conf"
 	"$BIN/control" init --home "$OUT/home" >/dev/null || exit 70
 	echo "generating $NCRED credentials and $NDOS dossiers ..."
 	t0=$(date +%s.%N)
 	"$BIN/records" --home "$OUT/home" import samples/records.xml >/dev/null || exit 70
+	if [ -n "$PG" ]; then
+		pg_credentials || exit 70
+	else
 	# credential i: 2019 number 10001 1 2019 05 + 6-digit i for i >= NCRED/5;
 	# numberless 1995 archive credentials of holder 320102197208 + i below
 	sqlite3 "$OUT/home/records.db" <<-SQL || exit 70
@@ -57,6 +97,7 @@ if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stamp" ]; then
 	FROM n;
 	COMMIT;
 	SQL
+	fi
 	"$BIN/records" --home "$OUT/home" keygen >/dev/null
 	payload=$("$BIN/records" --home "$OUT/home" payload 7KQ2M9X4T1HC8D5R)
 	hex=$(printf '%s' "$payload" | od -An -tx1 -v | tr -d ' \n')
@@ -101,6 +142,20 @@ if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stamp" ]; then
 	printf 'generated in %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
 fi
 
+# PostgreSQL: the server may be a new one (bench/registry_pg.sh starts
+# one per run): load the registry when it does not hold NCRED credentials
+if [ -n "$PG" ]; then
+	"$BIN/records" --home "$OUT/home" migrate >/dev/null || exit 70
+	have=$(psql -X -A -t "$PG" -c "SELECT count(*) FROM credentials WHERE holder_id LIKE '9%'")
+	if [ "$have" != "$NCRED" ]; then
+		echo "loading $NCRED credentials into PostgreSQL ..."
+		t0=$(date +%s.%N)
+		"$BIN/records" --home "$OUT/home" import samples/records.xml >/dev/null || exit 70
+		pg_credentials || exit 70
+		printf 'loaded in %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
+	fi
+	psql -X -q "$PG" -c "DELETE FROM decisions" -c "DELETE FROM dossier_credentials" || exit 70
+fi
 run=$OUT/run
 rm -rf "$run"
 cp -a "$OUT/home" "$run"
@@ -119,7 +174,11 @@ echo "EXPLAIN QUERY PLAN of each lookup check makes:"
 db=$run/records.db
 while IFS='|' read -r what sql; do
 	echo "-- $what"
-	sqlite3 "$db" "EXPLAIN QUERY PLAN $sql" | sed 's/^/   /'
+	if [ -n "$PG" ]; then
+		psql -X -A -t "$PG" -c "EXPLAIN $sql" | sed 's/^/   /'
+	else
+		sqlite3 "$db" "EXPLAIN QUERY PLAN $sql" | sed 's/^/   /'
+	fi
 done <<'Q'
 credential by number|SELECT c.id FROM credentials c LEFT JOIN institutions i ON i.code = c.institution_code WHERE c.certificate_number = '100011201905000123'
 credential by holder|SELECT c.id FROM credentials c LEFT JOIN institutions i ON i.code = c.institution_code WHERE c.holder_id = '9' AND c.institution_code = '10001' AND c.graduation_year = 1995 ORDER BY c.id LIMIT 1
