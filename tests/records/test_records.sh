@@ -162,7 +162,7 @@ done
 check "... the paper report, number included" grep -qx 'number: P2001000123' "$TEST_TMP/show.code"
 "$BIN/records" --home "$H6" show P2001999999 >/dev/null 2>&1
 expect_eq "show of an unknown report number exits 1" "$?" 1
-sqlite3 "$H6/records.db" "insert into decisions values ('A20261127000999', 'online-report', 'rejected', '2026-11-28')"
+registry_sql "$H6" "insert into decisions values ('A20261127000999', 'online-report', 'rejected', '2026-11-28')"
 expect_eq "show of a dossier id without a report prints its decision" \
 	"$("$BIN/records" --home "$H6" show a20261127000999)" \
 	"$(printf 'dossier: A20261127000999\ndecision: rejected\nreport: none')"
