@@ -155,11 +155,22 @@ test_issue(struct registry *reg)
 	    "a second revoke says so and keeps the first reason and date");
 }
 
-/* test_decisions - recorded outcomes */
+/* count_repair - FN for registry_each_repair: count them in CTX */
+static int
+count_repair(void *ctx, const char *verb, const char *at)
+{
+	(void)verb;
+	(void)at;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* test_decisions - recorded outcomes, and repairs */
 static void
 test_decisions(struct registry *reg)
 {
 	char outcome[32];
+	int repairs = 0;
 
 	CHECK(registry_record_decision(reg, "A1", "online-report", "rejected",
 	    "2026-11-28T10:00:00+08:00") == 0, "record a decision");
@@ -169,6 +180,14 @@ test_decisions(struct registry *reg)
 	    strcmp(outcome, "rejected") == 0, "find the decision");
 	CHECK(registry_find_decision(reg, "A2", outcome, sizeof outcome) == 0,
 	    "no decision for an unknown dossier");
+	CHECK(registry_each_repair(reg, "A1", count_repair, &repairs) == 0 &&
+	    repairs == 0, "no repair before one is recorded");
+	CHECK(registry_record_repair(reg, "A1", "requeue",
+	    "2026-11-29T09:00:00+08:00") == 0 &&
+	    registry_record_repair(reg, "A1", "release",
+	    "2026-11-29T10:00:00+08:00") == 0 &&
+	    registry_each_repair(reg, "A1", count_repair, &repairs) == 0 &&
+	    repairs == 2, "two repairs recorded and read back");
 }
 
 /* test_waybills - ranges, S10 and digits, each number once */
