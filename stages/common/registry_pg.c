@@ -200,6 +200,7 @@ registry_pg_exit_for(const char *sqlstate, const char *message)
 	    strncmp(sqlstate, "57", 2) == 0 ||     /* shutdown, cancel */
 	    strncmp(sqlstate, "58", 2) == 0 ||     /* I/O error */
 	    strcmp(sqlstate, "55P03") == 0 ||      /* lock not available */
+	    strcmp(sqlstate, "25P02") == 0 ||      /* after another's failure */
 	    strcmp(sqlstate, "25006") == 0)        /* read-only (standby) */
 		return EX_TEMPFAIL;
 	if (strncmp(sqlstate, "28", 2) == 0 ||     /* authorization */
@@ -280,15 +281,31 @@ run(struct pg_conn *pc, const char *sql)
 	return NULL;
 }
 
-/* pg_exec - run SQL without results */
+/*
+ * pg_exec - run SQL without results. A COMMIT of a transaction in which
+ * a statement failed is a ROLLBACK on PostgreSQL, which answers it
+ * without an error (SQLite would have kept the statements that did not
+ * fail): that is a failed commit, or a caller grouping several dossiers
+ * in one transaction would believe the others issued.
+ */
 static int
 pg_exec(struct registry *reg, const char *sql)
 {
 	PGresult *res = run(pc_of(reg), sql);
+	int rolled_back;
 
 	if (res == NULL)
 		return pg_fail(reg, sql);
+	rolled_back = strcmp(sql, "COMMIT") == 0 &&
+	    strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
 	PQclear(res);
+	if (rolled_back) {
+		log_warnx("%s: COMMIT: a statement of the transaction had "
+		    "failed: all of it was rolled back", reg->path);
+		if (reg->status == 0)
+			reg->status = EX_TEMPFAIL;
+		return -1;
+	}
 	return 0;
 }
 

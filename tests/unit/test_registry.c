@@ -298,6 +298,8 @@ test_pg_exit_for(void)
 		    "serialization failure" },
 		{ "40P01", "deadlock detected", EX_TEMPFAIL, "deadlock" },
 		{ "55P03", "lock timeout", EX_TEMPFAIL, "lock not available" },
+		{ "25P02", "current transaction is aborted", EX_TEMPFAIL,
+		    "a statement after another's failure" },
 		{ "57P01", "terminating connection", EX_TEMPFAIL, "shutdown" },
 		{ "08006", "connection failure", EX_TEMPFAIL, "connection lost" },
 		{ "53100", "disk full", EX_TEMPFAIL, "disk full" },
@@ -470,6 +472,41 @@ test_pg_concurrent(const char *uri)
 	    "DROP SCHEMA cppg_unit_migrate CASCADE");
 }
 
+/*
+ * test_pg_failed_commit - a statement failing inside a transaction (a
+ * report of no known kind: the CHECK constraint) makes its COMMIT fail
+ * on PostgreSQL, which rolls the whole transaction back; a commit that
+ * reported success would make a stage believe the rest was issued.
+ */
+static void
+test_pg_failed_commit(const char *target)
+{
+	struct reg_report_row bad, old;
+	struct registry *reg;
+	char why[128], name[64];
+	int status;
+
+	if ((reg = registry_open(target, &status)) == NULL) {
+		CHECK(0, "PostgreSQL: reopen for the failed commit");
+		return;
+	}
+	memset(&bad, 0, sizeof bad);
+	snprintf(bad.report.code, sizeof bad.report.code, "ZZZZZZZZZZZZZZZZ");
+	snprintf(bad.report.certificate_number,
+	    sizeof bad.report.certificate_number, "100011201905000123");
+	snprintf(bad.report.kind, sizeof bad.report.kind, "bogus");
+	snprintf(bad.report.issued, sizeof bad.report.issued, "2026-11-28");
+	snprintf(bad.report.status, sizeof bad.report.status, "valid");
+	CHECK(registry_begin(reg) == 0 &&
+	    registry_put_report(reg, &bad, &old, why, sizeof why) == -1 &&
+	    registry_commit(reg) == -1,
+	    "PostgreSQL: COMMIT after a failed statement fails");
+	CHECK(registry_put_institution(reg, "99999", "x", name,
+	    sizeof name) == REG_PUT_NEW,
+	    "PostgreSQL: and the connection is usable after it");
+	registry_close(reg);
+}
+
 /* test_pg - the same checks as on SQLite, on a PostgreSQL schema */
 static void
 test_pg(void)
@@ -503,6 +540,7 @@ test_pg(void)
 	CHECK(reg != NULL && registry_waybills_left(reg, "SF") == 2,
 	    "PostgreSQL: reopened: the state is kept");
 	registry_close(reg);
+	test_pg_failed_commit(target);
 	reg = registry_open("postgresql://127.0.0.1:1/none?connect_timeout=5",
 	    &status);
 	CHECK(reg == NULL && status == EX_TEMPFAIL,
