@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	mkbatch --count N --out DIR --records FILE [--seed S]
+ *	    [--reports DIR2]
  *
  * DESCRIPTION
  *	A benchmark and test tool. Writes N dossier folders DIR/B<seq>/
@@ -17,6 +18,17 @@
  *	(rejected). Attachments: id.png for every dossier, cert.png and
  *	photo.png for paper ones. Same arguments, same bytes.
  *
+ *	--reports DIR2 makes the dossiers with sequence numbers 3 and 5
+ *	modulo 10 report-checks instead (applicant as before, id.png and a
+ *	verification report report.png), whose reports are, one after the
+ *	other: valid three times, expired, revoked, never issued, signed by
+ *	a key the office does not trust, another holder's, and a page
+ *	without a code. The registry gets the reports (and the credentials
+ *	they name); DIR2 gets the trusted public key as <key id>.pub, to
+ *	copy into HOME/keys/trusted/, and a file "payloads" of one line per
+ *	report page: the dossier folder name and the text its code must
+ *	carry (SPEC §6), or "-" for a page without one.
+ *
  * EXIT STATUS
  *	0 written; 64 usage; 70 a write failed.
  */
@@ -25,7 +37,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "log.h"
+#include "payload.h"
 #include "rules.h"
 #include "timeutil.h"
 
@@ -47,12 +62,92 @@ make_id(unsigned i, long days, int male, char out[19])
 	out[18] = '\0';
 }
 
+/* the reports of the report-checks, in the order they are made */
+enum check_variant {
+	CHECK_VALID, CHECK_VALID2, CHECK_VALID3, CHECK_EXPIRED,
+	CHECK_REVOKED, CHECK_UNKNOWN, CHECK_UNTRUSTED, CHECK_MISMATCH,
+	CHECK_NO_CODE, CHECK_VARIANTS
+};
+
+#define VERIFY_URL "https://verify.example.edu.cn/v"
+
+/* report_key - a key made from SEED and SALT: same seed, same key */
+static void
+report_key(unsigned seed, unsigned salt, struct signing_key *key)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	char text[64];
+	int n = snprintf(text, sizeof text, "mkbatch report key %u %u", seed,
+	    salt);
+
+	crypto_hash_sha256(digest, (const unsigned char *)text, (size_t)n);
+	crypto_sign_seed_keypair(key->public_key, key->secret, digest);
+	crypto_hash_sha256(hash, key->public_key, sizeof key->public_key);
+	for (int i = 0; i < KEY_ID_LEN / 2; i++)
+		snprintf(key->key_id + 2 * i, 3, "%02x", hash[i]);
+}
+
+/* write_public - DIR/<key id>.pub: the key the office trusts */
+static void
+write_public(const char *dir, const struct signing_key *key)
+{
+	char path[4200];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s.pub", dir, key->key_id);
+	fp = fopen(path, "w");
+	if (fp == NULL)
+		fatal("%s", path);
+	for (size_t i = 0; i < sizeof key->public_key; i++)
+		fprintf(fp, "%02x", key->public_key[i]);
+	fprintf(fp, "\n");
+	if (fclose(fp) == EOF)
+		fatal("%s", path);
+}
+
+/*
+ * report_check - dossier I's report (variant V) into the registry REC and
+ * its payload into PAYLOADS. CERT and NAME are the applicant's
+ * credential; OTHER_CERT and OTHER_NAME another holder's.
+ */
+static void
+report_check(FILE *rec, FILE *payloads, unsigned i, enum check_variant v,
+    const struct signing_key *trusted, const struct signing_key *untrusted,
+    const char *cert, const char *name, const char *other_cert,
+    const char *other_name)
+{
+	char code[17], text[1024];
+	const char *expires = v == CHECK_EXPIRED ? "2026-08-01" : "2027-01-29";
+	const char *certno = v == CHECK_MISMATCH ? other_cert : cert;
+	const char *holder = v == CHECK_MISMATCH ? other_name : name;
+
+	if (v == CHECK_NO_CODE) {
+		fprintf(payloads, "B%08u -\n", i);
+		return;
+	}
+	snprintf(code, sizeof code, "NB%014u", i);
+	if (v != CHECK_UNKNOWN)
+		fprintf(rec, "  <report code=\"%s\" certificate-number=\"%s\" "
+		    "kind=\"online\" issued=\"%s\" expires=\"%s\" "
+		    "status=\"%s\"/>\n", code, certno,
+		    v == CHECK_EXPIRED ? "2026-05-01" : "2026-10-01", expires,
+		    v == CHECK_REVOKED ? "revoked" : "valid");
+	if (payload_build(v == CHECK_UNTRUSTED ? untrusted : trusted,
+	    VERIFY_URL, code, expires, certno, holder, text,
+	    sizeof text) == -1)
+		fatalx(EX_SOFTWARE, "B%08u: the payload does not fit", i);
+	fprintf(payloads, "B%08u %s\n", i, text);
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *out = NULL, *records = NULL;
-	unsigned count = 0, seed = 1;
-	FILE *rec;
+	const char *out = NULL, *records = NULL, *reports = NULL;
+	unsigned count = 0, seed = 1, checks = 0;
+	struct signing_key trusted, untrusted;
+	char prev_cert[40] = "", prev_name[32] = "";
+	FILE *rec, *payloads = NULL;
 
 	log_init(argv[0], LOG_NORMAL);
 	for (int a = 1; a < argc; a++) {
@@ -64,13 +159,30 @@ main(int argc, char **argv)
 			records = argv[++a];
 		else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc)
 			seed = (unsigned)strtoul(argv[++a], NULL, 10);
+		else if (strcmp(argv[a], "--reports") == 0 && a + 1 < argc)
+			reports = argv[++a];
 		else
 			fatalx(EX_USAGE, "usage: mkbatch --count N --out DIR "
-			    "--records FILE [--seed S]");
+			    "--records FILE [--seed S] [--reports DIR]");
 	}
 	if (out == NULL || records == NULL || count == 0)
 		fatalx(EX_USAGE, "usage: mkbatch --count N --out DIR "
-		    "--records FILE [--seed S]");
+		    "--records FILE [--seed S] [--reports DIR]");
+	if (reports != NULL) {
+		char path[4200];
+
+		if (sodium_init() < 0)
+			fatalx(EX_SOFTWARE, "libsodium cannot be initialised");
+		if (mkdir(reports, 0755) == -1)
+			fatal("%s", reports);
+		report_key(seed, 0, &trusted);
+		report_key(seed, 1, &untrusted);
+		write_public(reports, &trusted);
+		snprintf(path, sizeof path, "%s/payloads", reports);
+		payloads = fopen(path, "w");
+		if (payloads == NULL)
+			fatal("%s", path);
+	}
 	if (mkdir(out, 0755) == -1)
 		fatal("%s", out);
 	rec = fopen(records, "w");
@@ -83,6 +195,7 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < count; i++) {
 		unsigned kind = i % 10, r = i * 2654435761u + seed;
 		int male = (r >> 7) & 1, paper = kind == 7 || kind == 8;
+		int check = payloads != NULL && (kind == 3 || kind == 5);
 		long born = date_days(paper ? 1960 : 1985, 1, 1) +
 		    (long)(r % 3650);
 		int by, bm, bd;
@@ -120,16 +233,18 @@ main(int argc, char **argv)
 		    "  <applicant>\n    <name>%s</name>\n"
 		    "    <id-number>%s</id-number>\n"
 		    "    <gender>%s</gender>\n    <birth-date>%s</birth-date>\n"
-		    "    <phone>1380013%04u</phone>\n  </applicant>\n"
-		    "  <credential>\n    <level>undergraduate</level>\n"
+		    "    <phone>1380013%04u</phone>\n  </applicant>\n",
+		    i, check ? "report-check" : paper ? "paper-certification" :
+		    "online-report", name, id, male ? "male" : "female", birth,
+		    i % 10000);
+		if (!check)
+			fprintf(fp, "  <credential>\n    <level>undergraduate</level>\n"
 		    "    <institution code=\"%s\">%s</institution>\n"
 		    "    <major>计算机科学与技术</major>\n"
 		    "    <entry-date>%s</entry-date>\n"
 		    "    <graduation-date>%s</graduation-date>\n"
 		    "    <certificate-number>%s</certificate-number>\n"
 		    "  </credential>\n",
-		    i, paper ? "paper-certification" : "online-report", name, id,
-		    male ? "male" : "female", birth, i % 10000,
 		    paper ? "10003" : "10001", paper ? "清华大学" : "北京大学",
 		    entry, grad, cert);
 		if (paper)
@@ -145,11 +260,14 @@ main(int argc, char **argv)
 			    "    <postcode>1%05u</postcode>\n  </delivery>\n",
 			    kind == 7 ? "EMS" : "SF", name, i % 10000, i % 97 + 1,
 			    r % 100000);
-		else
+		else if (!check)
 			fprintf(fp, "  <request>\n    <validity-days>90"
 			    "</validity-days>\n  </request>\n");
 		fprintf(fp, "  <attachments>\n"
 		    "    <attachment kind=\"id-card\" file=\"id.png\"/>\n");
+		if (check)
+			fprintf(fp, "    <attachment kind=\"verification-report\""
+			    " file=\"report.png\"/>\n");
 		if (paper)
 			fprintf(fp, "    <attachment kind=\"certificate\" "
 			    "file=\"cert.png\"/>\n    <attachment kind=\"photo\" "
@@ -170,6 +288,13 @@ main(int argc, char **argv)
 		    "    <graduation-date>%s</graduation-date>\n"
 		    "  </credential>\n", cert, paper ? "archive" : "registry",
 		    name, id, paper ? "10003" : "10001", entry, grad);
+		if (check)
+			report_check(rec, payloads, i,
+			    (enum check_variant)(checks++ % CHECK_VARIANTS),
+			    &trusted, &untrusted, cert, name, prev_cert,
+			    prev_name);
+		snprintf(prev_cert, sizeof prev_cert, "%s", cert);
+		snprintf(prev_name, sizeof prev_name, "%s", name);
 	}
 	fprintf(rec, "  <waybill-range courier=\"EMS\" prefix=\"EA\" "
 	    "first=\"10000000\" last=\"%u\" suffix=\"CN\"/>\n"
@@ -178,5 +303,7 @@ main(int argc, char **argv)
 	    10000000 + count, count + 1);
 	if (fclose(rec) == EOF)
 		fatal("%s", records);
+	if (payloads != NULL && fclose(payloads) == EOF)
+		fatal("%s/payloads", reports);
 	return 0;
 }
