@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/night.sh - a night's uploads: mostly scans without a QR code.
 #
-# Generates (once; reused while qrpage and this script are unchanged) A4
+# Generates (once; reused while qrpage and the generator are unchanged) A4
 # pages as a flatbed writes them, in bench/out/night/pages/: without a
 # code (text pages, ID cards, diplomas, photographs; paper texture and
 # scanner noise; 200 and 300 dpi) and with one (the decode bench's
@@ -11,14 +11,24 @@
 # of BENCH_RUNS, default 3: the machine is shared, so ratios measured
 # together are what counts), wall and CPU seconds, and decode's peak
 # memory. Then the end-to-end dossiers/s of `credpipe run` with 1 and 2
-# jobs on a BENCH_DOSSIERS (default 200) dossier night made by mkbatch
-# with these scans (ID cards, diplomas, photographs; one scan in eight
-# carries a foreign code).
+# jobs and of bench/baseline.py (the same work in Python, 2 processes) on
+# a BENCH_DOSSIERS (default 200) dossier night made by mkbatch with these
+# scans (ID cards, diplomas, photographs; one scan in eight carries a
+# code that looks like a report's but is not signed) and report-checks
+# (mkbatch --reports: a scanned report each, valid, expired, revoked,
+# unknown, untrusted, another holder's or without a code), the three
+# runs alternating, median of BENCH_RUNS; then every dossier's outcome
+# and reasons compared between the runs, and with BENCH_BASE_BIN (the
+# bin/ of another tree) against that tree's credpipe run --jobs 2.
 #
 #   bash bench/night.sh
 #   BENCH_DECODE_OPTS=--no-gate bash bench/night.sh   # without the gate
 #   BENCH_PER_KIND=4 BENCH_RUNS=1 BENCH_DOSSIERS=50 bash bench/night.sh
 #   BENCH_PARTS=e2e bash bench/night.sh    # only the night of dossiers
+#   BENCH_PARTS=e2e BENCH_BASE_BIN=../old/bin bash bench/night.sh
+#
+# BENCH_PYTHON (default /usr/bin/python3, Debian's: its python3-* modules)
+# runs bench/baseline.py.
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -70,7 +80,9 @@ code_opts() {
 
 generate() {
 	local stamp kind i opts running=0
-	stamp=$(cat "$QRPAGE" bench/night.sh | sha256sum | cut -c1-16)-$PER_KIND
+	# what makes the pages, not the rest of this script
+	stamp=$({ cat "$QRPAGE"; declare -f generate kind_opts code_opts; } |
+		sha256sum | cut -c1-16)-$PER_KIND
 	[ -f "$DIR/stamp" ] && [ "$(cat "$DIR/stamp")" = "$stamp" ] && return 0
 	echo "generating $((PER_KIND * ${#KINDS[@]})) pages in $DIR ..."
 	rm -rf "$DIR"
@@ -169,7 +181,7 @@ E=$OUT/e2e
 rm -rf "$E"
 mkdir -p "$E"
 "$BUILD/tools/mkbatch" --count "$DOSSIERS" --out "$E/batch" \
-	--records "$E/records.xml" --seed 7 || exit 70
+	--records "$E/records.xml" --seed 7 --reports "$E/reports" || exit 70
 k=0
 for d in "$E"/batch/*/; do
 	for f in id.png cert.png photo.png; do
@@ -186,37 +198,114 @@ for d in "$E"/batch/*/; do
 		k=$((k + 1))
 	done
 done
+# the verification reports of the report-checks: a printed report scanned
+# at 200 dpi, degraded as the decode bench's classes are (2- and 3-pixel
+# modules excepted: a report prints 0.7 mm modules, SPEC §6); "-" is a
+# page without a code
+k=0
+while read -r folder text; do
+	if [ "$text" = - ]; then
+		cp "$DIR/text200-$((k % PER_KIND)).png" "$E/batch/$folder/report.png"
+	else
+		read -r -a opts <<<"$(code_opts "$((k % 10 == 8 ? 0 : k % 10))")"
+		"$QRPAGE" -o "$E/batch/$folder/report.png" --kind text --paper \
+			--seed "$((k + 1))" --noise 4 "${opts[@]}" --text "$text" ||
+			exit 70
+	fi
+	k=$((k + 1))
+done <"$E/reports/payloads"
 find "$E/batch" -exec touch -d 2026-11-28T12:00:00+08:00 {} +
 scans=$(find "$E/batch" -name '*.png' | wc -l)
+reports=$(wc -l <"$E/reports/payloads")
 echo
-echo "night: $DOSSIERS dossiers, $scans scans ($(du -sh "$E/batch" | cut -f1))"
-printf '%-24s %9s %11s %9s\n' run wall-s dossiers/s cpu-s
-for jobs in 1 2; do
-	walls=() cpus=()
-	for ((r = 0; r < RUNS; r++)); do
-		h=$E/home
-		rm -rf "$h"
-		if [ -x "$BIN/control" ]; then
-			"$BIN/control" init --home "$h" >/dev/null || exit 70
+echo "night: $DOSSIERS dossiers ($reports report-checks), $scans scans" \
+	"($(du -sh "$E/batch" | cut -f1))"
+
+# fresh_home BIN H - a new HOME with the night's registry and the key
+# its reports were signed with
+fresh_home() {
+	rm -rf "$2"
+	if [ -x "$1/control" ]; then
+		"$1/control" init --home "$2" >/dev/null || exit 70
+	else
+		mkdir -p "$2/inbox"     # before control init existed
+	fi
+	mkdir -p "$2/keys/trusted"
+	cp "$E"/reports/*.pub "$2/keys/trusted/"
+	"$1/records" --home "$2" import "$E/records.xml" >/dev/null || exit 70
+}
+
+# run_credpipe BIN JOBS NAME - one timed night; decisions into $E/NAME.dec
+run_credpipe() {
+	local h=$E/home
+	fresh_home "$1" "$h"
+	cp -a "$E/batch/." "$h/inbox/"
+	CREDPIPE_BIN=$1 /usr/bin/time -f '%e %U %S' -o "$E/time" \
+		./pipeline.sh run --home "$h" --now "$NOW" --settle 0 \
+		--quiet --jobs "$2" >/dev/null 2>"$E/err.$3" ||
+		echo "credpipe run ($3) failed" >&2
+	"$PYTHON" bench/baseline.py decisions "$h/out/results" >"$E/$3.dec"
+}
+
+# run_python JOBS - the same night by bench/baseline.py
+run_python() {
+	local h=$E/py
+	rm -rf "$h"
+	"$PYTHON" bench/baseline.py import --db "$h/records.db" \
+		"$E/records.xml" || exit 70
+	/usr/bin/time -f '%e %U %S' -o "$E/time" "$PYTHON" bench/baseline.py \
+		run --db "$h/records.db" --out "$h/out" --now "$NOW" \
+		--trusted "$E/reports" --jobs "$1" "$E/batch" \
+		>/dev/null 2>"$E/err.python" || echo "baseline.py failed" >&2
+	"$PYTHON" bench/baseline.py decisions "$h/out/results" >"$E/python.dec"
+}
+
+# the runs alternate, so that each ratio is of runs side by side
+PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
+TOOLS_E2E=("credpipe 1" "credpipe 2" "python 2")
+declare -A EW EC
+for ((r = 0; r < RUNS; r++)); do
+	for t in "${TOOLS_E2E[@]}"; do
+		read -r what jobs <<<"$t"
+		if [ "$what" = credpipe ]; then
+			run_credpipe "$BIN" "$jobs" "credpipe$jobs"
 		else
-			mkdir -p "$h/inbox"     # before control init existed
+			run_python "$jobs"
 		fi
-		"$BIN/records" --home "$h" import "$E/records.xml" >/dev/null ||
-			exit 70
-		cp -a "$E/batch/." "$h/inbox/"
-		CREDPIPE_BIN=$BIN /usr/bin/time -f '%e %U %S' -o "$E/time" \
-			./pipeline.sh run --home "$h" --now "$NOW" --settle 0 \
-			--quiet --jobs "$jobs" >/dev/null 2>"$E/err.$jobs" ||
-			echo "credpipe run --jobs $jobs failed" >&2
-		walls+=("$(awk 'END { print $1 }' "$E/time")")
-		cpus+=("$(awk 'END { print $2 + $3 }' "$E/time")")
+		EW[$t]+="$(awk 'END { print $1 }' "$E/time") "
+		EC[$t]+="$(awk 'END { print $2 + $3 }' "$E/time") "
 	done
-	w=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 }
-		END { print v[int((NR + 1) / 2)] }')
-	c=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{ v[NR] = $1 }
-		END { print v[int((NR + 1) / 2)] }')
-	awk -v j="$jobs" -v w="$w" -v c="$c" -v n="$DOSSIERS" 'BEGIN {
-		printf "%-24s %9.2f %11.2f %9.2f\n", "credpipe run --jobs " j, w,
-		    n / w, c }'
 done
-rm -rf "${E:?}/home"
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 }
+	END { print v[int((NR + 1) / 2)] }'; }
+printf '%-28s %9s %11s %9s %13s\n' run wall-s dossiers/s cpu-s \
+	"x python"
+pw=$(median <<<"${EW[python 2]}")
+for t in "${TOOLS_E2E[@]}"; do
+	read -r what jobs <<<"$t"
+	w=$(median <<<"${EW[$t]}")
+	c=$(median <<<"${EC[$t]}")
+	name="credpipe run --jobs $jobs"
+	[ "$what" = python ] && name="baseline.py --jobs $jobs"
+	awk -v name="$name" -v w="$w" -v c="$c" -v n="$DOSSIERS" -v p="$pw" \
+		'BEGIN { printf "%-28s %9.2f %11.2f %9.2f %12.2fx\n", name, w,
+		    n / w, c, p / w }'
+done
+
+# no dossier decided differently: credpipe with 1 and 2 jobs, the script,
+# and (BENCH_BASE_BIN) the programs of another tree
+compare() {
+	local n
+	n=$(diff "$E/$1.dec" "$E/$2.dec" | grep -c '^[<>]')
+	echo "decisions, $1 vs $2: $(wc -l <"$E/$1.dec") dossiers," \
+		"$(diff "$E/$1.dec" "$E/$2.dec" | grep -c '^<') decided differently"
+	[ "$n" -eq 0 ] || diff "$E/$1.dec" "$E/$2.dec" | grep '^[<>]' | head -n 20
+}
+echo
+if [ -n "${BENCH_BASE_BIN:-}" ]; then
+	run_credpipe "$(cd "$BENCH_BASE_BIN" && pwd)" 2 base
+	compare base credpipe2
+fi
+compare credpipe1 credpipe2
+compare credpipe2 python
+rm -rf "${E:?}/home" "${E:?}/py"
