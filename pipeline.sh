@@ -15,6 +15,7 @@ CREDPIPE_PREFIX=/usr/local
 #	credpipe release ID
 #	credpipe records SUBCOMMAND [ARG...]
 #	credpipe verify [--key FILE] [--status FILE] FILE...
+#	credpipe submit [options] [--shards N] [--max-running K] [--wait]
 #	credpipe demo
 #	credpipe --help | --version
 #
@@ -100,6 +101,8 @@ usage: credpipe run      [options]   one batch run (what cron calls)
        credpipe reprint  BATCH | --label WAYBILL  a courier batch's files again
        credpipe records  SUBCOMMAND  import/export/query the registry
        credpipe verify   FILE...     is this report genuine and still valid? (offline)
+       credpipe submit   [options] [--shards N] [--max-running K] [--wait]
+                                     the run as Slurm jobs (scale-out)
        credpipe demo                 the whole pipeline on samples/
        credpipe --help | --version
 
@@ -196,7 +199,8 @@ parse_args() {
 				command=$1
 				if [ "$command" = records ] ||
 					[ "$command" = verify ] ||
-					[ "$command" = reprint ]; then
+					[ "$command" = reprint ] ||
+					[ "$command" = submit ]; then
 					shift
 					operands+=("$@")
 					return
@@ -584,6 +588,9 @@ records)
 	;;
 verify)
 	cmd_verify
+	;;
+submit) # the run as Slurm jobs: control does it all (submit.c)
+	control submit "${opts[@]}" "${operands[@]}"
 	;;
 demo)
 	cmd_demo

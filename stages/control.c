@@ -5,6 +5,8 @@
  * SYNOPSIS
  *	control init [--group G] [options]
  *	control reprint BATCH | --label WAYBILL [options]
+ *	control submit [options] [--shards N] [--max-running K] [--wait]
+ *	control slurm-job STEP RUN-ID [options]
  *	control --print-config [options]
  *
  * DESCRIPTION
@@ -28,6 +30,9 @@
  *	reprint --label WAYBILL writes that parcel's label alone as
  *	OUT/courier/<batch>/label-<WAYBILL>.pdf. Both are recorded (table
  *	repairs, a run record) unless the files were already intact.
+ *
+ *	submit runs the night as Slurm jobs (submit.c, credpipe(1));
+ *	slurm-job is one of those jobs as Slurm starts it.
  *
  *	--print-config prints the resolved options as KEY=value lines, the
  *	way every program sees them (command line > CREDPIPE_* > file).
@@ -63,6 +68,7 @@
 #include "registry.h"
 #include "result.h"
 #include "spool.h"
+#include "submit.h"
 #include "text.h"
 #include "timeutil.h"
 #include "xmlsafe.h"
@@ -78,13 +84,15 @@ struct rows {
 	size_t n, cap;
 };
 
-enum { OPT_GROUP = 256, OPT_PRINT_CONFIG, OPT_EXAMPLE_CONFIG, OPT_LABEL };
+enum { OPT_GROUP = 256, OPT_PRINT_CONFIG, OPT_EXAMPLE_CONFIG, OPT_LABEL,
+       OPT_SHARDS, OPT_MAX_RUNNING, OPT_WAIT };
 
 struct control_args {
 	const char *group;
 	int print_config;
 	int example_config;
 	const char *label;          /* reprint --label WAYBILL */
+	struct submit_request submit;   /* submit's --shards ... --wait */
 };
 
 /* usage - the brief manual */
@@ -94,6 +102,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: control init [--group G] [--home DIR]\n"
 	    "       control reprint BATCH | --label WAYBILL [--home DIR]\n"
+	    "       control submit [options] [--shards N] [--max-running K] "
+	    "[--wait]\n"
 	    "       control --print-config [options]\n"
 	    "Make a credpipe HOME, or print the configuration as every\n"
 	    "program resolves it (KEY=value lines).\n"
@@ -120,6 +130,25 @@ on_option(int opt, const char *arg, void *ctx)
 		a->example_config = 1;
 	else if (opt == OPT_LABEL)
 		a->label = arg;
+	else if (opt == OPT_SHARDS || opt == OPT_MAX_RUNNING) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || v < 1 ||
+		    v > SUBMIT_MAX_SHARDS) {
+			log_warnx("--%s: %s: not a number from 1 to %d",
+			    opt == OPT_SHARDS ? "shards" : "max-running", arg,
+			    SUBMIT_MAX_SHARDS);
+			return -1;
+		}
+		if (opt == OPT_SHARDS)
+			a->submit.shards = (int)v;
+		else
+			a->submit.max_running = (int)v;
+	} else if (opt == OPT_WAIT)
+		a->submit.wait = 1;
 	else
 		return -1;
 	return 0;
@@ -1447,9 +1476,46 @@ cmd_status(const struct config *cfg)
 	status_held(cfg, &held);
 	status_quarantine(cfg);
 	status_waybills(cfg);
+	submit_status(cfg);
 	if (fflush(stdout) == EOF)
 		fatal("stdout");
 	return 0;
+}
+
+/*
+ * stage_options - the options before operand ARGI (getopt has moved every
+ * option there), less submit's own: what each stage of a submitted run
+ * gets, NULL-ended. ARGV itself is reused.
+ */
+static char **
+stage_options(char **argv, int argi)
+{
+	static const char *const own[] = { "--shards", "--max-running",
+	    "--wait", "--group", NULL };
+	char **v = calloc((size_t)argi + 1, sizeof *v);
+	int n = 0;
+
+	if (v == NULL)
+		fatal("options");
+	for (int i = 1; i < argi; i++) {
+		int skip = 0;
+
+		for (int k = 0; own[k] != NULL && !skip; k++) {
+			size_t len = strlen(own[k]);
+
+			if (strncmp(argv[i], own[k], len) == 0 &&
+			    argv[i][len] == '=')
+				skip = 1;
+			else if (strcmp(argv[i], own[k]) == 0)
+				skip = strcmp(own[k], "--wait") == 0 ? 1 : 2;
+		}
+		if (skip == 2)
+			i++;
+		else if (skip == 0)
+			v[n++] = argv[i];
+	}
+	v[n] = NULL;
+	return v;
 }
 
 int
@@ -1460,8 +1526,11 @@ main(int argc, char **argv)
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "example-config", no_argument, NULL, OPT_EXAMPLE_CONFIG },
 		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "shards", required_argument, NULL, OPT_SHARDS },
+		{ "max-running", required_argument, NULL, OPT_MAX_RUNNING },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ NULL, 0, NULL, 0 } };
-	struct control_args args = { "", 0, 0, NULL };
+	struct control_args args = { "", 0, 0, NULL, { 0, 0, 0 } };
 	struct config cfg;
 	int status, argi, done;
 	const char *verb;
@@ -1487,6 +1556,16 @@ main(int argc, char **argv)
 	    argc - argi == 1 && !args.print_config) {
 		if ((status = home_require(&cfg)) == 0)
 			status = cmd_status(&cfg);
+	} else if (verb != NULL && strcmp(verb, "submit") == 0 &&
+	    argc - argi == 1) {
+		if ((status = home_require(&cfg)) == 0)
+			status = submit_run(&cfg, stage_options(argv, argi),
+			    &args.submit);
+	} else if (verb != NULL && strcmp(verb, "slurm-job") == 0 &&
+	    argc - argi == 3) {
+		if ((status = home_require(&cfg)) == 0)
+			status = submit_job(&cfg, argv[argi + 1],
+			    argv[argi + 2], stage_options(argv, argi));
 	} else if (verb != NULL && strcmp(verb, "record") == 0 &&
 	    argc - argi == 8) {
 		if ((status = home_require(&cfg)) == 0)

@@ -102,12 +102,21 @@ cat -- "$dir/munge/munged.pid" >>"$dir/pids"
 
 node=$(hostname -s)
 conf=$dir/slurm/slurm.conf
+# two free ports in a row, so that clusters of two test runs (or a test
+# and a demo) never meet: slurmctld's, then slurmd's
+port_free() { [ -z "$(ss -Htln "sport = :$1")" ]; }
+port=$((20000 + (RANDOM % 400) * 20))
+for _ in $(seq 400); do
+	port_free "$port" && port_free "$((port + 1))" && break
+	port=$((port + 20))
+	[ "$port" -lt 28000 ] || port=20000
+done
 cat >"$conf" <<CONF
 # a one-node cluster on loopback (tests/cluster/up.sh)
 ClusterName=credpipe
 SlurmctldHost=$node(127.0.0.1)
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
