@@ -8,6 +8,8 @@
 #   make fuzz      every libFuzzer harness of tests/fuzz/ for FUZZ_S seconds
 #   make tsan      a ThreadSanitizer build, run over the samples
 #   make demo      the whole pipeline on samples/
+#   make demo-cluster  the samples through credpipe submit on a one-node
+#                  Slurm cluster started for it (tests/cluster/)
 #   make bench     the benchmark (bench/)
 #   make install   PREFIX=/usr/local DESTDIR=
 
@@ -87,8 +89,8 @@ TOOLS    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps check check-pg check-sanitize demo bench install clean tests tools \
-        fuzz fuzz-build tsan
+.PHONY: all deps check check-pg check-sanitize demo demo-cluster bench install \
+        clean tests tools fuzz fuzz-build tsan
 
 all: $(PROGS)
 
@@ -197,6 +199,10 @@ check-sanitize:
 demo: deps
 	$(MAKE) all tools
 	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) ./pipeline.sh demo
+
+demo-cluster: deps
+	$(MAKE) all tools
+	CREDPIPE_BIN=$(BIN) CREDPIPE_BUILD=$(BUILD) bash tests/cluster/demo.sh
 
 bench: deps
 	$(MAKE) all tools

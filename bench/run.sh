@@ -14,7 +14,7 @@ CREDPIPE_BUILD=$(cd "$CREDPIPE_BUILD" && pwd) || exit 70
 export CREDPIPE_ROOT="$PWD" CREDPIPE_SHARE="$PWD"
 mkdir -p bench/out
 status=0
-for name in pipeline decode night photo check registry_pg typeset manifest; do
+for name in pipeline decode night photo check registry_pg typeset manifest cluster; do
 	script=bench/$name.sh
 	[ -f "$script" ] || continue
 	if [ -n "${BENCH_ONLY:-}" ] && ! grep -qw "$name" <<<"$BENCH_ONLY"; then

@@ -28,8 +28,9 @@ alive() {
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
-if [ -f "$dir/pg/.started" ] || [ -d "$dir/pg" ]; then
-	[ -f "$here/pg.sh" ] && bash "$here/pg.sh" stop "$dir/pg" >&2
+# the private PostgreSQL, when up.sh started one (pg.sh stops its own)
+if [ -e "$dir/pg" ]; then
+	bash "$here/pg.sh" stop "$dir" >&2 || status=1
 fi
 if [ -f "$dir/pids" ]; then
 	# the reverse of the start order: slurmd, slurmctld, munged

@@ -20,7 +20,8 @@ cluster_up() {
 	# munged's socket must be reachable by every user (a mktemp -d is 0700)
 	chmod 0711 "$TEST_TMP"
 	trap 'bash "$ROOT/tests/cluster/down.sh" "$CLUSTER" >/dev/null 2>&1; rm -rf "$TEST_TMP"' EXIT
-	if ! bash "$ROOT/tests/cluster/up.sh" "$CLUSTER" 2>"$TEST_TMP/up.err"; then
+	# (the SQLite registry of one node: no PostgreSQL needed)
+	if ! bash "$ROOT/tests/cluster/up.sh" --no-postgres "$CLUSTER" 2>"$TEST_TMP/up.err"; then
 		not_ok "the one-node cluster comes up" "$(tail -n 5 "$TEST_TMP/up.err")"
 		finish
 	fi

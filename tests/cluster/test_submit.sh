@@ -29,9 +29,10 @@ expect_eq "every result as on one machine (codes and numbers aside)" \
 expect_eq "the same courier batches" \
 	"$(cd "$H/out/courier" && find . -type f | sort)" \
 	"$(cd "$TEST_TMP/one/out/courier" && find . -type f | sort)"
-expect_eq "the same manifest.csv files" \
-	"$(cd "$H/out/courier" && cat ./*/*/manifest.csv | md5sum)" \
-	"$(cd "$TEST_TMP/one/out/courier" && cat ./*/*/manifest.csv | md5sum)"
+# (order_id is the paper report number, numbered in the order of issue)
+expect_eq "the same manifest.csv files (paper numbers aside)" \
+	"$(cd "$H/out/courier" && cat ./*/*/manifest.csv | sed 's/,P[0-9]*,/,P*,/' | md5sum)" \
+	"$(cd "$TEST_TMP/one/out/courier" && cat ./*/*/manifest.csv | sed 's/,P[0-9]*,/,P*,/' | md5sum)"
 issued_once "$H"
 run=$(cat "$H/submit/last")
 check "the run record has each shard's exit and manifest's" \

@@ -5,7 +5,7 @@
 #	loopback, for tests and demos
 #
 # SYNOPSIS
-#	tests/cluster/up.sh DIR
+#	tests/cluster/up.sh [--no-postgres] DIR
 #
 # DESCRIPTION
 #	Starts munged with its own key, slurmctld and slurmd under DIR, all
@@ -14,8 +14,9 @@
 #	(task/none), there is no accounting. The node declares 16 CPUs
 #	whatever the machine has (SlurmdParameters=config_overrides): Slurm
 #	starts one batch step per free CPU, and with the machine's 2 it
-#	costs ~0.45 s a task to schedule against ~0.06 s with 16. When
-#	tests/cluster/pg.sh is there, a private PostgreSQL is started too.
+#	costs ~0.45 s a task to schedule against ~0.06 s with 16. A private
+#	PostgreSQL is started too (tests/cluster/pg.sh, about 4 s), unless
+#	--no-postgres: a run on the SQLite registry of one node needs none.
 #
 #	DIR/env is written for callers to source: SLURM_CONF (what every
 #	Slurm command and credpipe submit read) and, with PostgreSQL,
@@ -33,7 +34,12 @@
 #	down.sh, pg.sh
 set -u
 
-[ $# -eq 1 ] || { echo "usage: up.sh DIR" >&2; exit 64; }
+postgres=1
+if [ "${1:-}" = --no-postgres ]; then
+	postgres=0
+	shift
+fi
+[ $# -eq 1 ] || { echo "usage: up.sh [--no-postgres] DIR" >&2; exit 64; }
 mkdir -p -- "$1" || exit 1
 dir=$(cd -- "$1" && pwd -P) || exit 1
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P) || exit 1
@@ -180,9 +186,8 @@ esac
 
 # --- PostgreSQL, when the registry can live there ---------------------------
 
-if [ -f "$here/pg.sh" ]; then
-	bash "$here/pg.sh" start "$dir/pg" >&2 || fail "PostgreSQL did not start"
-	uri=$(bash "$here/pg.sh" uri "$dir/pg") || fail "pg.sh uri failed"
+if [ "$postgres" -eq 1 ]; then
+	uri=$(bash "$here/pg.sh" start "$dir") || fail "PostgreSQL did not start"
 	printf 'export CLUSTER_RECORDS=%q\n' "$uri" >>"$dir/env"
 fi
 echo "up.sh: a one-node cluster is up; . $dir/env" >&2
