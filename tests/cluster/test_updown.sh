@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# test_updown.sh - tests/cluster/up.sh brings a one-node Slurm cluster up
-# on loopback quickly, an array job with dependencies runs on it (the
-# shapes credpipe submit uses), and down.sh stops exactly the daemons
-# up.sh started.
+# test_updown.sh - tests/cluster/up.sh brings a one-node Slurm cluster and
+# a private PostgreSQL up on loopback quickly, an array job with
+# dependencies runs on it (the shapes credpipe submit uses), and down.sh
+# stops exactly the daemons up.sh started.
 . "$(dirname "$0")/../lib.sh"
 
 C=$TEST_TMP/cluster
@@ -13,7 +13,8 @@ started=$EPOCHREALTIME
 bash "$ROOT/tests/cluster/up.sh" "$C" 2>"$TEST_TMP/up.err"
 expect_eq "up.sh exits 0" "$?" 0
 took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
-check "up.sh takes well under 30 s (took ${took} s)" test "$took" -lt 20
+check "up.sh takes well under 30 s, PostgreSQL's initdb included (took ${took} s)" \
+	test "$took" -lt 20
 check "up.sh writes an env file naming SLURM_CONF" grep -q '^export SLURM_CONF=' "$C/env"
 # shellcheck source=/dev/null
 . "$C/env"
@@ -26,6 +27,10 @@ check "munge key directory is 0700" test "$(stat -c %a "$C/munge/key")" = 700
 check "munge socket directory is 0755" test "$(stat -c %a "$C/munge/run")" = 755
 check "the node declares 16 CPUs" \
 	test "$(sinfo -h -o %c)" = 16
+check "the env file names the private PostgreSQL (CLUSTER_RECORDS)" \
+	test -n "${CLUSTER_RECORDS:-}"
+check "the private PostgreSQL answers" psql -X -Atc 'select 1' "${CLUSTER_RECORDS:-}"
+pg_pid=$(head -n 1 "$C/pg/data/postmaster.pid" 2>/dev/null)
 
 # a setup job, an array after it, a final job after the array, and an
 # afternotok job: with task 1 failing, the final job never runs and the
@@ -55,4 +60,9 @@ for pid in "${pids[@]}"; do
 	[ -n "$state" ] && [ "$state" != Z ] && left+="$pid "
 done
 expect_eq "no daemon up.sh started is left" "$left" ""
+if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
+	not_ok "the private PostgreSQL is stopped" "pid $pg_pid"
+else
+	ok "the private PostgreSQL is stopped"
+fi
 finish
