@@ -14,7 +14,9 @@
 #   4. the two runs' results compared: outcomes, reasons, QR statuses,
 #      shipments and manifest.csv identical (codes and paper numbers
 #      aside), no code, paper number or waybill twice.
-# The registry is SQLite on this one node (HOME local); both runs use it.
+# The one-machine run uses the SQLite registry. The Slurm run uses it too,
+# or with BENCH_RECORDS=postgresql the private PostgreSQL up.sh starts (the
+# registry of a real cluster; needs the PostgreSQL backend).
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -58,9 +60,12 @@ make_batch() {
 	find "$dir/batch" -exec touch -d 2026-11-28T12:00:00+08:00 {} +
 }
 
-# fresh_home HOME BATCHDIR - a HOME with the batch in its inbox
+# fresh_home HOME BATCHDIR [RECORDS] - a HOME with the batch in its inbox
 fresh_home() {
 	rm -rf "$1"
+	if [ -n "${3:-}" ]; then
+		mkdir -p "$1" && echo "RECORDS=$3" >"$1/credpipe.conf" || exit 70
+	fi
 	"$BIN/control" init --home "$1" >/dev/null || exit 70
 	"$BIN/records" --home "$1" import "$2/records.xml" >/dev/null || exit 70
 	cp -a "$2/batch/." "$1/inbox/"
@@ -111,12 +116,17 @@ fresh_home "$h1" "$OUT/big"
 one=$(CREDPIPE_BIN=$BIN wall ./pipeline.sh run --home "$h1" "${opts[@]}")
 
 # 3. the Slurm path on a one-node cluster
-bash tests/cluster/up.sh --no-postgres "$OUT/cluster" 2>"$OUT/up.log" ||
+if [ "${BENCH_RECORDS:-sqlite}" = postgresql ]; then
+	up=()
+else
+	up=(--no-postgres)
+fi
+bash tests/cluster/up.sh "${up[@]}" "$OUT/cluster" 2>"$OUT/up.log" ||
 	{ cat "$OUT/up.log" >&2; exit 70; }
 # shellcheck source=/dev/null
 . "$OUT/cluster/env"
 h2=$OUT/home-slurm
-fresh_home "$h2" "$OUT/big"
+fresh_home "$h2" "$OUT/big" "${CLUSTER_RECORDS:-}"
 slurm=$(CREDPIPE_BIN=$BIN wall ./pipeline.sh submit --home "$h2" "${opts[@]}" \
 	--shards "$SHARDS" --wait)
 run=$(cat "$h2/submit/last")
@@ -146,8 +156,10 @@ awk -v n="$STAGE_N" '{ c += $3 + $4 } END {
 echo
 printf '%-34s %8s s  %7.1f dossiers/s\n' "credpipe run (one machine)" "$one" \
 	"$(awk -v n="$N" -v s="$one" 'BEGIN { print n / s }')"
-printf '%-34s %8s s  %7.1f dossiers/s\n' "credpipe submit --shards $SHARDS --wait" "$slurm" \
-	"$(awk -v n="$N" -v s="$slurm" 'BEGIN { print n / s }')"
+printf '%-34s %8s s  %7.1f dossiers/s (registry: %s)\n' \
+	"credpipe submit --shards $SHARDS --wait" "$slurm" \
+	"$(awk -v n="$N" -v s="$slurm" 'BEGIN { print n / s }')" \
+	"${CLUSTER_RECORDS:-SQLite}"
 awk -v a="$one" -v b="$slurm" 'BEGIN { printf "the Slurm path: %.2fx the wall time of one run (%+.1f s)\n", b / a, b - a }'
 echo "shards (Slurm's own account, HOME/submit/$run/):"
 for f in "$h2/submit/$run"/shard-[0-9][0-9][0-9][0-9].exit; do
