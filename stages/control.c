@@ -1558,14 +1558,19 @@ main(int argc, char **argv)
 			status = cmd_status(&cfg);
 	} else if (verb != NULL && strcmp(verb, "submit") == 0 &&
 	    argc - argi == 1) {
+		char **stage_args = stage_options(argv, argi);
+
 		if ((status = home_require(&cfg)) == 0)
-			status = submit_run(&cfg, stage_options(argv, argi),
-			    &args.submit);
+			status = submit_run(&cfg, stage_args, &args.submit);
+		free(stage_args);
 	} else if (verb != NULL && strcmp(verb, "slurm-job") == 0 &&
 	    argc - argi == 3) {
+		char **stage_args = stage_options(argv, argi);
+
 		if ((status = home_require(&cfg)) == 0)
 			status = submit_job(&cfg, argv[argi + 1],
-			    argv[argi + 2], stage_options(argv, argi));
+			    argv[argi + 2], stage_args);
+		free(stage_args);
 	} else if (verb != NULL && strcmp(verb, "record") == 0 &&
 	    argc - argi == 8) {
 		if ((status = home_require(&cfg)) == 0)
