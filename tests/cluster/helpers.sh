@@ -71,7 +71,7 @@ issued_once() {
 		code=$(grep -o '<report code="[0-9A-Z]*"' "$f" | cut -d'"' -f2)
 		[ -n "$code" ] || continue
 		id=$(basename "$f" .xml)
-		want=$(sqlite3 "$h/records.db" "select code from reports where dossier_id='$id'
+		want=$(home_sql "$h" "select code from reports where dossier_id='$id'
 			union select r.code from extensions e join reports r on r.id = e.report_id
 			where e.dossier_id='$id'")
 		[ "$code" = "$want" ] || bad+=("$id: result $code, registry ${want:-none}")
@@ -81,9 +81,19 @@ issued_once() {
 		fi
 	done
 	expect_eq "each result's code is the registry's and its PDF's" "${bad[*]}" ""
-	dups=$(sqlite3 "$h/records.db" "select dossier_id from reports where dossier_id is not null
+	dups=$(home_sql "$h" "select dossier_id from reports where dossier_id is not null
 		group by dossier_id having count(*) > 1")
 	expect_eq "the registry issued at most one report per dossier" "$dups" ""
+}
+
+# home_sql HOME SQL - rows of SQL on HOME's registry (SQLite or, where
+# tests/lib.sh can tell, PostgreSQL)
+home_sql() {
+	if declare -F registry_sql >/dev/null; then
+		registry_sql "$1" "$2"
+	else
+		sqlite3 "$1/records.db" "$2"
+	fi
 }
 
 # not_grep PATTERN FILE - true when FILE does not hold PATTERN
