@@ -20,11 +20,13 @@ struct submit_request {
 };
 
 /*
- * Dossiers a shard holds when --shards is not given: about five minutes
- * of work for a task of 2 CPUs (the chain does ~4.6 dossiers/s a CPU on
- * the bench corpus, README "Scale-out").
+ * Dossiers a shard holds when --shards is not given: a few minutes of
+ * work for a task of 2 CPUs. The chain costs about 50 ms of CPU a
+ * dossier (bench/cluster.sh, README "Scale-out"): 5,000 dossiers are
+ * ~4 minutes on 2 idle CPUs, so that Slurm's ~0.06-0.5 s a task is lost
+ * in the noise, and a requeued task repeats minutes, not hours.
  */
-#define SUBMIT_SHARD_DOSSIERS 2500
+#define SUBMIT_SHARD_DOSSIERS 5000
 /* Slurm's default MaxArraySize is 1001: indices 0..1000 */
 #define SUBMIT_MAX_SHARDS 1000
 
