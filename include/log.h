@@ -2,7 +2,8 @@
  * log.h - the one logging interface and the exit-status contract.
  *
  * Diagnostics go to stderr as "TIME stage: severity: object: what failed:
- * why" (TIME in ISO 8601; "<N>" priority prefixes instead under the
+ * why", the object being the dossier's id whenever a dossier is at hand
+ * (log_set_dossier) (TIME in ISO 8601; "<N>" priority prefixes instead under the
  * journal; syslog(3) with LOG=syslog); stdout
  * carries data only. No personal data (id-numbers, phones) is ever logged.
  * Exit codes are sysexits.h values, one meaning each; exit_for_errno() is
@@ -27,6 +28,13 @@ const char *log_program(void);
 enum log_level log_level_get(void);
 /* log_use_syslog - send every message through syslog(3) (LOG=syslog) */
 void log_use_syslog(void);
+/*
+ * log_set_dossier - the dossier the calling thread works on now (NULL:
+ * none). Until it changes, every message that thread logs carries the
+ * id as its object, "TIME PROGRAM: SEVERITY: ID: message", unless the
+ * message already begins with "ID:". Each stage sets it per dossier.
+ */
+void log_set_dossier(const char *id);
 
 /* log_warn - message plus ": " strerror(errno) */
 void log_warn(const char *fmt, ...) CP_PRINTF(1, 2);

@@ -648,7 +648,9 @@ worker_main(void *arg)
 		memset(it, 0, sizeof *it);
 		if (workq_pop(pool->ids, it->id, 1, NULL) == 0)
 			break;
+		log_set_dossier(id_valid(it->id) ? it->id : NULL);
 		check_one(w, it);
+		log_set_dossier(NULL);
 		workq_push(pool->done, it);
 	}
 	free(it);

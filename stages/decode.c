@@ -443,7 +443,12 @@ worker(void *arg)
 
 	while (workq_pop(q->wq, &j, 1, &seq) == 1) {
 		if (q->stage) {
-			if (decode_dossier(q, qs, j.id) == -1) {
+			int failed;
+
+			log_set_dossier(id_valid(j.id) ? j.id : NULL);
+			failed = decode_dossier(q, qs, j.id) == -1;
+			log_set_dossier(NULL);
+			if (failed) {
 				/* its id is not emitted: the next run */
 				pthread_mutex_lock(&q->error_lock);
 				if (q->fatal_errno == 0)

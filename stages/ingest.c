@@ -777,6 +777,7 @@ consider(struct ingest *in, const char *name)
 		    "id is still waiting", f.shown, f.id);
 		return;
 	}
+	log_set_dossier(f.id);      /* scan_inbox clears it */
 	int rc = claim_folder(in, &f, v == V_CLAIM_INCOMPLETE);
 	if (rc == -1) {
 		/*
@@ -810,8 +811,10 @@ scan_inbox(struct ingest *in)
 
 	if (fs_list(in->cfg->inbox, NULL, NULL, &names, &n) == -1)
 		fatal("%s", in->cfg->inbox);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		consider(in, names[i]);
+		log_set_dossier(NULL);
+	}
 	fs_list_free(names, n);
 }
 

@@ -531,9 +531,11 @@ make_batch(struct manifest *m, const struct batch *b)
 	}
 	program_crash_point("after-registry");
 	for (size_t i = 0; i < b->nparcels; i++) {
+		log_set_dossier(b->parcels[i].dossier_id);
 		if (finish_dossier(m, b->parcels[i].dossier_id, b->courier,
 		    b->parcels[i].waybill, b->id) == -1)
 			set_status(m, EX_TEMPFAIL);
+		log_set_dossier(NULL);
 		program_crash_point("after-finish");
 	}
 	m->batches++;
@@ -621,7 +623,9 @@ manifest_run(struct manifest *m)
 	if (recover(m) == -1)
 		set_status(m, EX_TEMPFAIL);
 	while (stage_read_id(id, sizeof id) == 1) {
+		log_set_dossier(id_valid(id) ? id : NULL);
 		take_dossier(m, id);
+		log_set_dossier(NULL);
 		stage_emit(id);
 	}
 	make_batches(m);

@@ -857,10 +857,12 @@ render_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&ts->lock);
+		log_set_dossier(j->id);
 		if (j->step == STEP_RENDER)
 			issue_render(w, j);
 		else
 			prepare(w, j);
+		log_set_dossier(NULL);
 		pthread_mutex_lock(&ts->lock);
 		route(ts, j);
 	}
@@ -884,15 +886,17 @@ issue_group(struct worker *w, struct job **group, int n)
 
 	began = registry_begin(w->reg) == 0;
 	for (i = 0; i < n; i++) {
+		int ok = 0;
+
+		log_set_dossier(group[i]->id);
 		if (!began)
 			group[i]->rc = registry_failure(w->reg, group[i]->id,
 			    "begin transaction");
-		else if (issue_one(w->reg, group[i]) == 0) {
-			group[i]->step = STEP_RENDER;
-			issued++;
-			continue;
-		}
-		group[i]->step = STEP_EMIT;
+		else
+			ok = issue_one(w->reg, group[i]) == 0;
+		log_set_dossier(NULL);
+		group[i]->step = ok ? STEP_RENDER : STEP_EMIT;
+		issued += ok;
 	}
 	if (!began)
 		return;
@@ -956,10 +960,12 @@ committer_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&ts->lock);
+		log_set_dossier(j->id);
 		if (j->step == STEP_COMMIT)
 			commit_job(ts, j);
 		else if (j->step == STEP_FINISH)
 			j->rc = finish_up(ts->cfg, j->r, j->place);
+		log_set_dossier(NULL);
 		workq_push(ts->out, j->id);     /* may wait: not locked */
 		pthread_mutex_lock(&ts->lock);
 		job_leave(ts, j);

@@ -799,8 +799,11 @@ main(int argc, char **argv)
 	if ((v.vctxt = xmlSchemaNewValidCtxt(schema)) == NULL)
 		fatalx(EX_SOFTWARE, "no schema validation context");
 
-	while (stage_read_id(id, sizeof id))
+	while (stage_read_id(id, sizeof id)) {
+		log_set_dossier(id_valid(id) ? id : NULL);
 		validate_one(&v, id);
+		log_set_dossier(NULL);
+	}
 
 	xmlSchemaFreeValidCtxt(v.vctxt);
 	xmlSchemaFree(schema);

@@ -15,6 +15,33 @@
 static const char *program_name = "credpipe";
 static enum log_level current_level = LOG_NORMAL;
 static int to_syslog;           /* LOG=syslog */
+/* the dossier this thread works on: the stages' workers are threads */
+static _Thread_local char current_dossier[48];
+
+/* log_set_dossier - the dossier this thread works on now (NULL: none) */
+void
+log_set_dossier(const char *id)
+{
+	snprintf(current_dossier, sizeof current_dossier, "%s",
+	    id != NULL ? id : "");
+}
+
+/*
+ * with_dossier - MESSAGE as it is logged: "ID: MESSAGE" when this thread
+ * works on dossier ID and the message does not already begin with it
+ * (most messages about a dossier do: their format stays as it was)
+ */
+static const char *
+with_dossier(const char *message, char *buf, size_t size)
+{
+	size_t len = strlen(current_dossier);
+
+	if (len == 0 || (strncmp(message, current_dossier, len) == 0 &&
+	    message[len] == ':'))
+		return message;
+	snprintf(buf, size, "%s: %s", current_dossier, message);
+	return buf;
+}
 
 /* log_use_syslog - send every message through syslog(3) (LOG=syslog) */
 void
@@ -77,7 +104,7 @@ log_level_get(void)
  * log_emit - one line per message, written at once: "TIME PROGRAM:
  * SEVERITY: message[: strerror]", TIME in ISO 8601 (UTC), so that a
  * line in a cron mail or a log file says when and who without context;
- * messages about a dossier begin with its id. Under the journal, "<N>"
+ * messages about a dossier begin with its id (with_dossier). Under the journal, "<N>"
  * priority prefixes instead of the time; with LOG=syslog, syslog(3).
  */
 static void CP_PRINTF(4, 0)
@@ -85,16 +112,18 @@ log_emit(int priority, int with_errno, int err, const char *fmt, va_list ap)
 {
 	const char *severity = priority <= LOG_ERR ? "error" :
 	    priority == LOG_WARNING ? "warning" : "info";
-	char message[2048], stamp[32];
+	char text[2048], buf[2112], stamp[32];
+	const char *message;
 	struct tm tm;
 	time_t now;
 
-	vsnprintf(message, sizeof message, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	if (with_errno) {
-		size_t used = strlen(message);
-		snprintf(message + used, sizeof message - used, ": %s",
+		size_t used = strlen(text);
+		snprintf(text + used, sizeof text - used, ": %s",
 		    strerror(err));
 	}
+	message = with_dossier(text, buf, sizeof buf);
 	if (to_syslog) {
 		syslog(priority, "%s: %s", severity, message);
 		return;

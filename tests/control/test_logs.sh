@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_logs.sh - every log line says when (ISO 8601), who (the program)
-# and how bad (severity); under systemd the journal gets "<N>" priority
+# and how bad (severity), and about which dossier when there is one;
+# under systemd the journal gets "<N>" priority
 # prefixes; LOG=syslog sends the lines to syslog(3) instead of stderr.
 . "$(dirname "$0")/../lib.sh"
 P=$ROOT/pipeline.sh
@@ -14,6 +15,19 @@ case $line in
 	ok "a stage's line: ISO 8601 time, program, severity, dossier id: $line" ;;
 *) not_ok "a stage's line: ISO 8601 time, program, severity, dossier id" "$line" ;;
 esac
+# a message from the library about a dossier's file (it begins with the
+# path) carries the dossier's id too, from check's worker thread; a
+# message that begins with the id keeps it once
+SID=A20261127000555
+mkdir -p "$H/spool/$SID"
+echo '<result' >"$H/spool/$SID/check.xml"
+echo "$SID" | "$BIN/check" --home "$H" >/dev/null 2>"$TEST_TMP/err"
+check "a line about a dossier's file carries its id as the object" \
+	grep -q "Z check: warning: $SID: $H/spool/$SID/check.xml: unreadable result" "$TEST_TMP/err"
+check "a line that begins with the id carries it once" \
+	grep -q "Z check: warning: $SID: not validated" "$TEST_TMP/err"
+check "... never twice" test "$(grep -c "$SID: $SID" "$TEST_TMP/err")" = 0
+rm -rf "${H:?}/spool/$SID"
 "$BIN/check" --home "$TEST_TMP/nohome" </dev/null 2>"$TEST_TMP/err"
 case $(cat "$TEST_TMP/err") in
 *Z\ check:\ warning:\ *"not a credpipe home"*) ok "a configuration error carries time and severity" ;;
