@@ -262,12 +262,19 @@ run_stage() {
 	return "$rc"
 }
 
-# show_progress FILE - on the terminal, the dossiers through the chain so far
+# show_progress FILE - on the terminal, n/total: the dossiers out of the
+# chain (the ids in FILE, in HOME/spool) of all it has taken, those out
+# and those still in the spool without their id out yet (held ones are
+# both: comm counts them once)
 show_progress() {
-	local n
+	local n left
 	while :; do
 		n=$(wc -l <"$1" 2>/dev/null) || n=0
-		printf '\rcredpipe: %d dossier(s) through the chain...' "$n" >&2
+		left=$(LC_ALL=C comm -23 <(find "${1%/*}" -mindepth 1 -maxdepth 1 \
+			-type d ! -name '.*' -printf '%f\n' 2>/dev/null | LC_ALL=C sort) \
+			<(LC_ALL=C sort -- "$1" 2>/dev/null) | wc -l)
+		printf '\rcredpipe: %d/%d dossiers through the chain...' "$n" \
+			"$((n + left))" >&2
 		sleep 0.5
 	done
 }
