@@ -16,15 +16,18 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
+CXX     ?= c++
 FUZZ_CC ?= clang
+FUZZ_CXX ?= clang++
 FUZZ_S  ?= 60
-PKGS     = libxml-2.0 zbar libpng libjpeg libqrencode sqlite3 libpq libsodium \
-           harfbuzz-subset harfbuzz fontconfig
+PKGS     = libxml-2.0 zbar zxing libpng libjpeg libqrencode sqlite3 libpq \
+           libsodium harfbuzz-subset harfbuzz fontconfig
 
 # FUZZ=1: the library and the harnesses of tests/fuzz/ built with clang
 # for libFuzzer, ASan and UBSan (any UB aborts: the fuzzer reports it).
 ifeq ($(FUZZ),1)
 CC       = $(FUZZ_CC)
+CXX      = $(FUZZ_CXX)
 BUILD   ?= build/fuzz
 BIN     ?= build/fuzz/bin
 SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
@@ -33,6 +36,7 @@ OPT     ?= -O1 -g
 # TSAN=1: every program built with clang's ThreadSanitizer (make tsan).
 else ifeq ($(TSAN),1)
 CC       = $(FUZZ_CC)
+CXX      = $(FUZZ_CXX)
 BUILD   ?= build/tsan
 BIN     ?= build/tsan/bin
 SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
@@ -71,14 +75,21 @@ PKGLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALLCFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) $(HARDEN) \
             $(REPRO) -Iinclude $(PKGCFLAGS) \
             -DCREDPIPE_VERSION='"$(VERSION)"' $(CFLAGS) -MMD -MP
+# the one C++ unit (qrzxing.cc, zxing-cpp's interface): the same flags
+# less the C-only warnings
+CXXWARN  = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter
+ALLCXXFLAGS = -std=c++17 -D_GNU_SOURCE $(OPT) $(CXXWARN) $(SANFLAGS) \
+            $(HARDEN) $(REPRO) -Iinclude $(PKGCFLAGS) $(CXXFLAGS) -MMD -MP
 ALLLDFLAGS = $(LDHARDEN) $(LDFLAGS)
 # MuPDF is a static library in Debian: its private libraries too
 MUPDFLIBS := $(shell pkg-config --static --libs mupdf 2>/dev/null)
-LDLIBS    = $(PKGLIBS) $(MUPDFLIBS) -lhpdf -lzint -lm -lpthread
+LDLIBS    = $(PKGLIBS) $(MUPDFLIBS) -lhpdf -lzint -lstdc++ -lm -lpthread
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 LIB_SRC  = $(wildcard stages/common/*.c)
-LIB_OBJ  = $(LIB_SRC:stages/common/%.c=$(BUILD)/common/%.o)
+LIB_CXX  = $(wildcard stages/common/*.cc)
+LIB_OBJ  = $(LIB_SRC:stages/common/%.c=$(BUILD)/common/%.o) \
+           $(LIB_CXX:stages/common/%.cc=$(BUILD)/common/%.o)
 LIB      = $(BUILD)/libcredpipe.a
 PROG_SRC = $(wildcard stages/*.c)
 PROGS    = $(PROG_SRC:stages/%.c=$(BIN)/%)
@@ -121,6 +132,10 @@ deps:
 $(BUILD)/common/%.o: stages/common/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/common/%.o: stages/common/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALLCXXFLAGS) -c -o $@ $<
 
 $(BUILD)/stages/%.o: stages/%.c
 	@mkdir -p $(@D)

@@ -76,6 +76,15 @@ int image_reader_rows(struct image_reader *r, unsigned upto, char *why,
 const unsigned char *image_reader_gray(const struct image_reader *r);
 /* image_reader_take - move the gray buffer into IMG */
 void image_reader_take(struct image_reader *r, struct image *img);
+/* image_reader_format - what the file is (PNG, JPEG or PDF) */
+enum image_format image_reader_format(const struct image_reader *r);
+/*
+ * image_reader_scaled - a JPEG decoded at 1/DENOM of its size (DCT
+ * scaling: 2, 4 or 8) into IMG, upright, beside the reader's own rows.
+ * 0, or -1 with WHY (not a JPEG, or corrupt).
+ */
+int image_reader_scaled(struct image_reader *r, unsigned denom,
+    struct image *img, char *why, size_t size);
 /* image_reader_close - release the reader */
 void image_reader_close(struct image_reader *r);
 

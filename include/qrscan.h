@@ -46,6 +46,7 @@ struct qrscan_stats {
 	int passes;             /* cascade passes run (over all regions) */
 	int over_budget;        /* stopped by the time budget */
 	double gate_ms;         /* CPU time the gate took */
+	int scale;              /* read at 1/scale (JPEG DCT scaling), or 0 */
 };
 
 /* qrscan_new - a scanner for one worker; NULL on out of memory */

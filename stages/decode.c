@@ -191,6 +191,7 @@ scan_worker(void *arg, int fd, struct sandbox_msg *out)
 	sandbox_put_int(out, TAG_STATS, st->regions);
 	sandbox_put_int(out, TAG_STATS, st->passes);
 	sandbox_put_int(out, TAG_STATS, (long long)(st->gate_ms * 1000));
+	sandbox_put_int(out, TAG_STATS, st->scale);
 	for (int i = 0; i < sa.ncodes; i++) {
 		const struct scan_code *sc = &sa.codes[i];
 
@@ -254,7 +255,7 @@ static int
 read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
     struct qrscan_stats *st)
 {
-	long long rc, v[5];
+	long long rc, v[6];
 	int i;
 
 	if (sandbox_get_int(m, TAG_RC, -1, 0, &rc) == -1 ||
@@ -262,7 +263,7 @@ read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
 	    -1 || sandbox_get_str(m, TAG_MESSAGE, sa->message,
 	    sizeof sa->message) == -1)
 		return -2;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (sandbox_get_int(m, TAG_STATS, 0, 1LL << 40, &v[i]) == -1)
 			return -2;
 	st->candidates = (int)v[0];
@@ -270,6 +271,7 @@ read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
 	st->regions = (int)v[2];
 	st->passes = (int)v[3];
 	st->gate_ms = (double)v[4] / 1000;
+	st->scale = (int)v[5];
 	if (read_codes(m, sa) == -1 ||
 	    (strcmp(sa->status, "ok") != 0 && strcmp(sa->status,
 	    "unreadable") != 0 && strcmp(sa->status, "error") != 0)) {
@@ -467,9 +469,11 @@ worker(void *arg)
 			    &q->sas[j.file], &st) == -1)
 				j.failed = 1;
 			log_info("%s: %d finder candidates, %d code-like "
-			    "triples (%.1f ms), %d regions, %d passes",
+			    "triples (%.1f ms), %d regions, %d passes%s%.0d",
 			    q->files[j.file], st.candidates, st.triples,
-			    st.gate_ms, st.regions, st.passes);
+			    st.gate_ms, st.regions, st.passes,
+			    st.scale > 1 ? ", read at 1/" : "",
+			    st.scale > 1 ? st.scale : 0);
 		}
 		workq_finish(q->wq, seq, &j);
 	}

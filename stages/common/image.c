@@ -672,6 +672,30 @@ image_reader_take(struct image_reader *r, struct image *img)
 	r->gray = NULL;
 }
 
+/* image_reader_format - what the file is (PNG, JPEG or PDF) */
+enum image_format
+image_reader_format(const struct image_reader *r)
+{
+	return r->format;
+}
+
+/*
+ * image_reader_scaled - a JPEG decoded at 1/DENOM of its size (DCT
+ * scaling: 2, 4 or 8) into IMG, upright, beside the reader's own rows
+ * (which it does not touch). 0, or -1 with WHY (not a JPEG, or corrupt).
+ */
+int
+image_reader_scaled(struct image_reader *r, unsigned denom,
+    struct image *img, char *why, size_t size)
+{
+	if (r->format != IMAGE_JPEG) {
+		text_say(why, size, "only a JPEG can be decoded scaled");
+		return -1;
+	}
+	return jpeg_decode_gray(r->data, r->len, &r->jpeg_header, denom, img,
+	    why, size);
+}
+
 /* image_reader_close - release the reader */
 void
 image_reader_close(struct image_reader *r)

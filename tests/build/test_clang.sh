@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/build/test_clang.sh - the whole tree builds with clang under the
-# same -Werror flags as with gcc (CC=clang, build/clang), the unit tests
+# same -Werror flags as with gcc (CC=clang CXX=clang++, build/clang), the unit tests
 # of that build pass, and so do the validate stage's tests run on its
 # programs: a second compiler catches what the first one's warnings and
 # optimiser let through. (The whole suite once more would cost minutes;
@@ -14,7 +14,7 @@ if ! command -v clang >/dev/null; then
 	echo "not ok - clang: not installed (make deps)"
 	exit 1
 fi
-if ! make -s -j2 CC=clang BUILD=build/clang BIN=build/clang/bin \
+if ! make -s -j2 CC=clang CXX=clang++ BUILD=build/clang BIN=build/clang/bin \
     all tests tools >"$log" 2>&1; then
 	echo "not ok - clang: CC=clang make builds warning-free"
 	grep -v '^clang ' "$log" | sed 's/^/# /' | head -n 40

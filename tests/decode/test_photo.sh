@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# tests/decode/test_photo.sh - QR codes on phone photographs (qrphoto
+# makes them, as bench/photo.sh does): the photo passes of a verification
+# report's whole cascade, each shown on a photograph the zbar passes
+# alone cannot read, and a large JPEG read DCT-scaled. How many codes each
+# pass gains, and what it costs, is measured in bench/photo.sh, not here.
+. "$(dirname "$0")/../lib.sh"
+
+DECODE=$BIN/decode
+QRPHOTO=$TOOLS/qrphoto
+ZBAR_ONLY=half,full,binhalf,bin,invhalf
+URL='https://verify.example.edu.cn/v?c=0000000000000000&e=20270226&n=100011201905000000&h=%E5%BC%A0%E4%BC%9F&k=1a2b3c4d&s=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+
+# name | text | qrphoto options (photographs of bench/photo.sh's set)
+photos="
+persp |$URL          |--class persp --seed 2121
+v1low |http://q.cn/03|--class v1low --seed 18587
+"
+while IFS='|' read -r name text opts; do
+	name=${name// /}
+	text=${text%% *}
+	[ -n "$name" ] || continue
+	# shellcheck disable=SC2086 # opts is a word list by design
+	"$QRPHOTO" -o "$TEST_TMP/$name.jpg" --text "$text" $opts
+	out=$("$DECODE" --no-gate --passes "$ZBAR_ONLY" --jobs 1 --image \
+		"$TEST_TMP/$name.jpg" 2>&1)
+	expect_eq "$name: the zbar passes alone read nothing" "$out/$?" "/1"
+	# the default cascade, in a limited worker (zxing-cpp under its limits)
+	out=$("$DECODE" --no-gate --jobs 1 --image "$TEST_TMP/$name.jpg" 2>&1)
+	expect_eq "$name: the whole cascade reads it (zxing pass)" "$out" "$text"
+done <<<"$photos"
+
+# a 4.3-MP JPEG: read at half size by DCT scaling, the full size never
+# decoded
+"$QRPHOTO" -o "$TEST_TMP/big.jpg" --class tilt --seed 4 --width 2400 \
+	--height 1800 --size 700 --text "$URL"
+out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/big.jpg" \
+	2>"$TEST_TMP/err")
+expect_eq "4.3 MP photograph: read" "$out" "$URL"
+check "4.3 MP photograph: read at 1/2 (DCT scaling)" \
+	grep -q ', read at 1/2$' "$TEST_TMP/err"
+# a small photograph is read as it is
+out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/persp.jpg" \
+	2>"$TEST_TMP/err")
+check "1.9 MP photograph: read at full size" \
+	grep -q ' [0-9]* passes$' "$TEST_TMP/err"
+finish
