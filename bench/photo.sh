@@ -22,6 +22,13 @@
 #   BENCH_PER_CLASS=5 bash bench/photo.sh
 #   BENCH_PASSES=half,full bash bench/photo.sh     # another pass order
 #   BENCH_CLASSES="small v1low" bash bench/photo.sh
+#
+# Then the large-photo part: five 12-MP (4000x3000) photographs at JPEG
+# quality 92, as a phone writes them, each with one code 700-1100 pixels
+# across, read 4 times over in one process: CPU seconds (user + system) of
+# decode --no-gate, of libjpeg-turbo's full-size decode alone
+# (tests/tools/jpegfloor: RGB as djpeg writes, and --gray, luminance
+# only), median of 3 runs. BENCH_BIG=0 skips it.
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -33,7 +40,8 @@ DIR=$OUT/set
 QRPHOTO=$BUILD/tools/qrphoto
 PASSES=()
 [ -n "${BENCH_PASSES:-}" ] && PASSES=(--passes "$BENCH_PASSES")
-for tool in "$QRPHOTO" "$BIN/decode"; do
+JFLOOR=$BUILD/tools/jpegfloor
+for tool in "$QRPHOTO" "$JFLOOR" "$BIN/decode"; do
 	[ -x "$tool" ] || { echo "missing $tool: make all tools" >&2; exit 70; }
 done
 command -v zbarimg >/dev/null || { echo "zbarimg missing" >&2; exit 70; }
@@ -188,3 +196,44 @@ if [ "$HAVE_ZXING" = 1 ]; then
 		END { printf "decode --no-gate %d vs zbarimg+ZXingReader %d: %d read only by decode, %d only by the other two\n",
 		    a, b, more, less }'
 fi
+
+[ "${BENCH_BIG:-1}" = 0 ] && exit 0
+BIGDIR=$OUT/big
+big_stamp=$(sha256sum "$QRPHOTO" | cut -c1-16)
+if [ ! -f "$BIGDIR/stamp" ] || [ "$(cat "$BIGDIR/stamp")" != "$big_stamp" ]; then
+	rm -rf "$BIGDIR"
+	mkdir -p "$BIGDIR"
+	for i in 1 2 3 4 5; do
+		"$QRPHOTO" -o "$BIGDIR/big-$i.jpg" --class tilt --seed "$i" \
+			--width 4000 --height 3000 --quality 92 \
+			--size $((600 + i * 100)) --text "$(payload tilt "$((2 * i))")"
+	done
+	echo "$big_stamp" >"$BIGDIR/stamp"
+fi
+BIG=()
+for r in 1 2 3 4; do BIG+=("$BIGDIR"/big-*.jpg); done
+# cpu NAME COMMAND... - median CPU seconds of 3 runs into C[NAME]
+declare -A C
+cpu() {
+	local name=$1 r v=()
+	shift
+	for r in 1 2 3; do
+		/usr/bin/time -f '%U %S' -o "$OUT/cpu.$name" "$@" \
+			>"$OUT/out.big.$name" 2>/dev/null
+		v+=("$(awk 'END { print $1 + $2 }' "$OUT/cpu.$name")")
+	done
+	C[$name]=$(printf '%s\n' "${v[@]}" | sort -n | sed -n 2p)
+}
+cpu rgb "$JFLOOR" "${BIG[@]}"
+cpu gray "$JFLOOR" --gray "${BIG[@]}"
+cpu decode "$BIN/decode" "${PASSES[@]}" --no-gate --jobs 1 --image "${BIG[@]}"
+read_big=$(sort -u "$OUT/out.big.decode" | wc -l)
+echo
+echo "12-MP photographs (${#BIG[@]} reads of 5, $read_big distinct codes read):"
+for name in rgb gray decode; do
+	awk -v l="$name" -v c="${C[$name]}" -v n="${#BIG[@]}" 'BEGIN {
+		printf "%-34s %6.2f s CPU %7.1f ms/photo\n", l == "rgb" ?
+		    "full-size decode (RGB, as djpeg)" : l == "gray" ?
+		    "full-size decode (luminance only)" : "decode --no-gate",
+		    c, 1000 * c / n }'
+done

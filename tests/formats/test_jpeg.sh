@@ -2,8 +2,10 @@
 # test_jpeg.sh - JPEG attachments through the whole chain (SPEC §3): the
 # report issued by a first run, scanned at 150 dpi and saved as the JPEGs
 # cameras and scanners write (baseline, progressive, CMYK, gray, turned
-# by an EXIF tag, quality 60), handed back in report-check dossiers:
-# every one verified with <qr status="valid">. A truncated JPEG is
+# by an EXIF tag, quality 60), and photographed with a phone (qrphoto: the
+# printed page tilted in perspective on a table, JPEG quality 60), handed
+# back in report-check dossiers: every one verified with
+# <qr status="valid">. A truncated JPEG is
 # rejected as bad-attachment with a sentence; the format is told by the
 # content, so a JPEG named .png and a PNG named .jpg both verify, and the
 # sha256 a dossier gives is the digest of the bytes uploaded.
@@ -24,9 +26,12 @@ expect_eq "the first run verifies online-zhang-wei" "$(outcome_of A2026112700012
 code=$(rattr A20261127000123 '//*[local-name()="report"]/@code')
 pdftoppm -r 150 -png -singlefile "$H/out/reports/A20261127000123.pdf" "$TEST_TMP/scan" 2>/dev/null
 check "pdftoppm renders the report at 150 dpi" test -s "$TEST_TMP/scan.png"
+pdftoppm -r 200 -png -singlefile "$H/out/reports/A20261127000123.pdf" "$TEST_TMP/print" 2>/dev/null
 
 # --- 2. one dossier per JPEG --------------------------------------------------
-# id | file name | mkjpeg options ("-": the PNG scan itself)
+# id | file name | mkjpeg options ("-": the PNG scan itself; "photo": a
+# phone's photograph of the page printed at 200 dpi, 1800x2400, read
+# DCT-scaled)
 cases="
 A20261128000301 | report.jpg | --quality 85
 A20261128000302 | report.jpg | --progressive
@@ -39,6 +44,7 @@ A20261128000308 | report.jpg | --exif 8 --quality 60
 A20261128000309 | report.png | --quality 75
 A20261128000310 | report.jpg | -
 A20261128000311 | report.jpg | --quality 80
+A20261128000312 | photo.jpg  | photo
 "
 ids=()
 while IFS='|' read -r id file opts; do
@@ -50,6 +56,10 @@ while IFS='|' read -r id file opts; do
 	mkdir -p "$TEST_TMP/drop/$id"
 	if [ "$opts" = - ]; then
 		cp "$TEST_TMP/scan.png" "$TEST_TMP/drop/$id/$file"
+	elif [ "$opts" = photo ]; then
+		"$TOOLS/qrphoto" -i "$TEST_TMP/print.png" -o "$TEST_TMP/drop/$id/$file" \
+			--class tilt --quality 60 --seed 2 --width 1800 --height 2400 ||
+			not_ok "$id: qrphoto"
 	else
 		# shellcheck disable=SC2086 # opts is a word list by design
 		"$MKJPEG" -i "$TEST_TMP/scan.png" -o "$TEST_TMP/drop/$id/$file" $opts ||
@@ -66,7 +76,7 @@ while IFS='|' read -r id file opts; do
 	fi
 	report_check "$id" "$file" "$sum"
 done <<<"$cases"
-expect_eq "eleven dossiers dropped" "${#ids[@]}" 11
+expect_eq "twelve dossiers dropped" "${#ids[@]}" 12
 NOW=2026-11-28T12:00:00+08:00 run_pipeline check
 expect_eq "the check run exits 0" "$STATUS" 0
 
@@ -89,6 +99,7 @@ A20261128000307 JPEG turned 180 degrees with EXIF orientation 3
 A20261128000308 JPEG turned 270 degrees with EXIF orientation 8, quality 60
 A20261128000309 a JPEG named report.png
 A20261128000310 a PNG named report.jpg
+A20261128000312 a phone photograph of the printed report (perspective, JPEG quality 60)
 EOF
 expect_eq "a truncated JPEG: rejected, bad-attachment" \
 	"$(outcome_of A20261128000311) $(reasons_of A20261128000311)" "rejected bad-attachment"
