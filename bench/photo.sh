@@ -230,10 +230,9 @@ cpu decode "$BIN/decode" "${PASSES[@]}" --no-gate --jobs 1 --image "${BIG[@]}"
 read_big=$(sort -u "$OUT/out.big.decode" | wc -l)
 echo
 echo "12-MP photographs (${#BIG[@]} reads of 5, $read_big distinct codes read):"
+declare -A L=([rgb]="full-size decode (RGB, as djpeg)"
+	[gray]="full-size decode (luminance only)" [decode]="decode --no-gate")
 for name in rgb gray decode; do
-	awk -v l="$name" -v c="${C[$name]}" -v n="${#BIG[@]}" 'BEGIN {
-		printf "%-34s %6.2f s CPU %7.1f ms/photo\n", l == "rgb" ?
-		    "full-size decode (RGB, as djpeg)" : l == "gray" ?
-		    "full-size decode (luminance only)" : "decode --no-gate",
-		    c, 1000 * c / n }'
+	awk -v l="${L[$name]}" -v c="${C[$name]}" -v n="${#BIG[@]}" 'BEGIN {
+		printf "%-34s %6.2f s CPU %7.1f ms/photo\n", l, c, 1000 * c / n }'
 done
