@@ -171,7 +171,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
 tests: $(TESTS)
 tools: $(TOOLS)
 # fuzz-build: with FUZZ=1 (make fuzz sets it)
-fuzz-build: $(FUZZERS) $(BUILD)/fuzz/seeds $(BUILD)/tools/mkpng
+fuzz-build: $(FUZZERS) $(BUILD)/fuzz/seeds $(BUILD)/tools/mkpng \
+            $(BUILD)/tools/reportsample
 
 # tsan: every program under ThreadSanitizer, the pipeline on samples/ with
 # several jobs a stage; any report fails it

@@ -58,11 +58,14 @@ seed_records() {
 	done
 }
 
-# seed_png DIR - QR codes of signed payloads, and plain pages in every
-# colour type, depth and interlacing mkpng knows
+# seed_png DIR - QR codes of signed payloads (PNG and JPEG), an online
+# report as credpipe issues it (PDF), and plain pages in every colour
+# type, depth and interlacing mkpng knows
 seed_png() {
 	local mkpng=$build/tools/mkpng i=0 args
-	cp "$build"/generated/png/*.png "$1"/
+	cp "$build"/generated/png/*.png "$build"/generated/png/*.jpg "$1"/
+	"$build/tools/reportsample" online "$1/report.pdf" >/dev/null 2>&1 ||
+		return 1
 	while read -r args; do
 		i=$((i + 1))
 		# shellcheck disable=SC2086  # ARGS is a word list on purpose

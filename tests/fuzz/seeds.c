@@ -7,12 +7,16 @@
  * Writes OUTDIR/payload/<n> (report payloads signed by the harness key,
  * so fuzz_payload starts from ones that verify) and OUTDIR/png/qr-<n>.png
  * (small QR codes of those payloads, so fuzz_png starts from images whose
- * passes find a code). Nothing binary is kept in the repository: the
+ * passes find a code), and the same codes as OUTDIR/png/qr-<n>.jpg
+ * (colour or gray, baseline or progressive). Nothing binary is kept in the repository: the
  * build makes these, beside the seeds taken from samples/ and tests/.
  */
 #include <errno.h>
 #include <sys/stat.h>
 
+#include <stdio.h>
+
+#include <jpeglib.h>
 #include <png.h>
 #include <qrencode.h>
 
@@ -43,23 +47,49 @@ write_file(const char *path, const void *data, size_t len)
 	}
 }
 
-/* write_qr_png - TEXT as a gray QR code PNG at PATH */
-static void
-write_qr_png(const char *path, const char *text)
+/* qr_raster - TEXT as a gray QR code, *SIDE pixels square (malloc'd) */
+static unsigned char *
+qr_raster(const char *text, unsigned *side)
 {
 	QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
-	png_structp png;
-	png_infop info;
-	unsigned side, y, x;
-	unsigned char *row;
-	FILE *fp;
+	unsigned char *px;
 
 	if (qr == NULL) {
 		perror("qrencode");
 		exit(1);
 	}
-	side = ((unsigned)qr->width + 2 * SEED_QUIET) * SEED_MODULE;
-	if ((row = malloc(side)) == NULL || (fp = fopen(path, "wb")) == NULL) {
+	*side = ((unsigned)qr->width + 2 * SEED_QUIET) * SEED_MODULE;
+	if ((px = malloc((size_t)*side * *side)) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	for (unsigned y = 0; y < *side; y++) {
+		int my = (int)(y / SEED_MODULE) - SEED_QUIET;
+
+		for (unsigned x = 0; x < *side; x++) {
+			int mx = (int)(x / SEED_MODULE) - SEED_QUIET;
+			int dark = mx >= 0 && my >= 0 && mx < qr->width &&
+			    my < qr->width &&
+			    (qr->data[my * qr->width + mx] & 1);
+
+			px[(size_t)y * *side + x] = dark ? 0 : 255;
+		}
+	}
+	QRcode_free(qr);
+	return px;
+}
+
+/* write_qr_png - TEXT as a gray QR code PNG at PATH */
+static void
+write_qr_png(const char *path, const char *text)
+{
+	png_structp png;
+	png_infop info;
+	unsigned side;
+	unsigned char *px = qr_raster(text, &side);
+	FILE *fp;
+
+	if ((fp = fopen(path, "wb")) == NULL) {
 		perror(path);
 		exit(1);
 	}
@@ -75,27 +105,70 @@ write_qr_png(const char *path, const char *text)
 	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 	    PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
-	for (y = 0; y < side; y++) {
-		int my = (int)(y / SEED_MODULE) - SEED_QUIET;
-
-		for (x = 0; x < side; x++) {
-			int mx = (int)(x / SEED_MODULE) - SEED_QUIET;
-			int dark = mx >= 0 && my >= 0 && mx < qr->width &&
-			    my < qr->width &&
-			    (qr->data[my * qr->width + mx] & 1);
-
-			row[x] = dark ? 0 : 255;
-		}
-		png_write_row(png, row);
-	}
+	for (unsigned y = 0; y < side; y++)
+		png_write_row(png, px + (size_t)y * side);
 	png_write_end(png, NULL);
 	png_destroy_write_struct(&png, &info);
 	if (fclose(fp) != 0) {
 		perror(path);
 		exit(1);
 	}
+	free(px);
+}
+
+/*
+ * write_qr_jpeg - TEXT as a QR code JPEG at PATH (quality 75): colour
+ * (YCbCr, as a phone writes) or gray, baseline or PROGRESSIVE, so that
+ * fuzz_png starts from JPEGs whose passes find a code too
+ */
+static void
+write_qr_jpeg(const char *path, const char *text, int color,
+    int progressive)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr err;
+	unsigned side;
+	unsigned char *px = qr_raster(text, &side);
+	unsigned char *row = malloc((size_t)side * 3);
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL || row == NULL) {
+		perror(path);
+		exit(1);
+	}
+	c.err = jpeg_std_error(&err);
+	jpeg_create_compress(&c);
+	jpeg_stdio_dest(&c, fp);
+	c.image_width = side;
+	c.image_height = side;
+	c.input_components = color ? 3 : 1;
+	c.in_color_space = color ? JCS_RGB : JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, 75, TRUE);
+	if (progressive)
+		jpeg_simple_progression(&c);
+	jpeg_start_compress(&c, TRUE);
+	for (unsigned y = 0; y < side; y++) {
+		JSAMPROW r = row;
+
+		for (unsigned x = 0; x < side; x++) {
+			unsigned char v = px[(size_t)y * side + x];
+
+			if (color)
+				row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = v;
+			else
+				row[x] = v;
+		}
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	if (fclose(fp) != 0) {
+		perror(path);
+		exit(1);
+	}
 	free(row);
-	QRcode_free(qr);
+	free(px);
 }
 
 /* make_dir - mkdir PATH unless it exists */
@@ -136,6 +209,8 @@ main(int argc, char **argv)
 		write_file(path, url, strlen(url));
 		snprintf(path, sizeof path, "%s/png/qr-%zu.png", argv[1], i);
 		write_qr_png(path, url);
+		snprintf(path, sizeof path, "%s/png/qr-%zu.jpg", argv[1], i);
+		write_qr_jpeg(path, url, (i & 1) == 0, (i & 2) != 0);
 	}
 	return 0;
 }
