@@ -47,11 +47,13 @@
  *	credpipe(1), credpipe-control(1)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1183,13 +1185,44 @@ failed:
 	return status ? status : EX_SOFTWARE;
 }
 
-/* reprint_open - the registry and the press; -1 with *STATUS set */
+/*
+ * run_lock - the run's lock HOME/lock, as `run` takes it: a reprint
+ * reads dossiers a run may be moving from the spool to done/ and batch
+ * folders a run's manifest may be recovering, so it waits for no run and
+ * runs beside none. The open descriptor (closed at exit), or -1 with
+ * *STATUS 75.
+ */
+static int
+run_lock(const struct config *cfg, int *status)
+{
+	char path[4096];
+	int fd;
+
+	fs_path(path, sizeof path, "%s/lock", cfg->home);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_warn("%s", path);
+		*status = EX_TEMPFAIL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_warnx("another run holds %s; try again later", path);
+		close(fd);
+		*status = EX_TEMPFAIL;
+		return -1;
+	}
+	return fd;
+}
+
+/* reprint_open - the run's lock, the registry and the press; NULL with
+ * *STATUS set */
 static struct registry *
 reprint_open(const struct config *cfg, struct batch_press *bp, int *status)
 {
-	struct registry *reg = registry_open(cfg->records, status);
+	struct registry *reg;
 
-	if (reg == NULL) {
+	if (run_lock(cfg, status) == -1)
+		return NULL;
+	if ((reg = registry_open(cfg->records, status)) == NULL) {
 		*status = *status ? *status : EX_SOFTWARE;
 		return NULL;
 	}

@@ -3,8 +3,8 @@
 # as the mailroom needs them: a batch whose files were lost or damaged is
 # rebuilt from the registry byte for byte as it was first built, with no
 # new waybill or report number; a lost parcel's label alone; a reprint
-# killed half-way leaves the batch folder as it was; unknown names are
-# refused (65); every reprint is recorded, and a second one changes
+# killed half-way leaves the batch folder as it was; a reprint waits for
+# no run (75 while one holds the lock); unknown names are refused (65); every reprint is recorded, and a second one changes
 # nothing.
 . "$(dirname "$0")/../lib.sh"
 P=$ROOT/pipeline.sh
@@ -122,6 +122,19 @@ expect_eq "a second label reprint exits 0" "$?" 0
 check "... and leaves the same file" cmp "$TEST_TMP/label.pdf" "$L"
 expect_eq "... recording nothing" "$(repairs)" "$recorded"
 expect_eq "still no new waybill" "$(issued)" "$(cat "$TEST_TMP/issued")"
+
+# --- never beside a run: the run's lock held (here by this shell) -------------------
+rm "$D/EMS-1/labels.pdf"
+exec 8>>"$H/lock"
+flock -n 8 || not_ok "the test takes the run's lock"
+"$P" reprint --home "$H" --now "$NOW" "$B" >/dev/null 2>"$TEST_TMP/err"
+expect_eq "reprint while a run holds the lock exits 75" "$?" 75
+check "... saying so" grep -q "another run holds" "$TEST_TMP/err"
+check "... and touches nothing" test ! -e "$D/EMS-1/labels.pdf"
+exec 8>&-
+"$P" reprint --home "$H" --now "$NOW" "$B" >/dev/null 2>&1
+expect_eq "once the run is over, reprint exits 0" "$?" 0
+check "... and the batch is whole" same_as_first
 
 # --- unknown names -----------------------------------------------------------------
 for bad in "$DAY/EMS-9" "$DAY/SF-1" nonsense "$DAY/EMS-1x"; do
