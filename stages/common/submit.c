@@ -60,6 +60,8 @@ static const char *const shard_stages[] = { "validate", "decode", "check",
 /* how often --wait looks at the run, and asks Slurm about its jobs */
 #define WAIT_POLL_US 500000
 #define WAIT_ASK_EVERY 10
+/* how long the failure job gives a requeue to show before it judges */
+#define REARM_SETTLE_S 3
 
 /* what a submitted run's jobs file says */
 struct submitted {
@@ -328,14 +330,19 @@ slurm_jobs_alive(const char *ids)
 
 	if (capture(argv, out, sizeof out) != 0)
 		return out[0] == '\0' ? 0 : -1;
+	/* every state but the final ones: a requeued job passes through
+	 * several (REQUEUED, REQUEUE_FED, REQUEUE_HOLD, ...) */
 	for (char *line = strtok(out, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
-		if (strcmp(line, "PENDING") == 0 ||
-		    strcmp(line, "RUNNING") == 0 ||
-		    strcmp(line, "CONFIGURING") == 0 ||
-		    strcmp(line, "COMPLETING") == 0 ||
-		    strcmp(line, "REQUEUED") == 0 ||
-		    strcmp(line, "SUSPENDED") == 0)
+		if (strcmp(line, "COMPLETED") != 0 &&
+		    strcmp(line, "CANCELLED") != 0 &&
+		    strcmp(line, "FAILED") != 0 &&
+		    strcmp(line, "TIMEOUT") != 0 &&
+		    strcmp(line, "NODE_FAIL") != 0 &&
+		    strcmp(line, "PREEMPTED") != 0 &&
+		    strcmp(line, "BOOT_FAIL") != 0 &&
+		    strcmp(line, "DEADLINE") != 0 &&
+		    strcmp(line, "OUT_OF_MEMORY") != 0)
 			n++;
 	return n;
 }
@@ -618,12 +625,18 @@ submit_wait(const char *dir, const struct submitted *s)
 			return (int)status;
 		}
 		if (round % WAIT_ASK_EVERY == WAIT_ASK_EVERY - 1) {
+			struct submitted now;
+
+			/* the failure job may have submitted both again */
+			if (read_submitted(dir, &now) == 0)
+				snprintf(ids, sizeof ids, "%s,%s", now.final,
+				    now.failure);
 			/* twice gone in a row: a lagging file has had time */
 			gone = slurm_jobs_alive(ids) == 0 ? gone + 1 : 0;
 			if (gone >= 2 && read_number(path, -1) < 0) {
-				log_warnx("the final job %s and the failure "
-				    "job %s ended without the run's status "
-				    "(cancelled?)", s->final, s->failure);
+				log_warnx("the final and failure jobs (%s) "
+				    "ended without the run's status "
+				    "(cancelled?)", ids);
 				return EX_SOFTWARE;
 			}
 		}
@@ -1014,6 +1027,55 @@ run_record(const struct config *cfg, const char *dir, const char *run_id,
 }
 
 /*
+ * rearm - the failure job found tasks of the array that Slurm will still
+ * run: a task requeued (scontrol requeue, a node that failed) after the
+ * others had ended leaves the array "ended, not all ok" for a moment, so
+ * Slurm starts this job and cancels the final one. The run is not over:
+ * the final and failure jobs are submitted again on the same array, the
+ * jobs file names them, and this job ends without a run record. 1 when
+ * it did so; 0 when no task is left to run (or Slurm cannot say).
+ */
+static int
+rearm(const char *dir, const char *run_id, char *const *stage_args)
+{
+	char final_id[32] = "", failure_id[32] = "", dep[64], path[PATH_MAX];
+	char *opts[] = { dep, "--kill-on-invalid-dep=yes", "--ntasks=1",
+	    "--cpus-per-task=1", "--requeue", NULL };
+	struct submitted s;
+
+	if (read_submitted(dir, &s) == -1)
+		return 0;
+	/* a requeue takes Slurm a moment: look again before judging */
+	if (slurm_jobs_alive(s.shards) <= 0) {
+		sleep(REARM_SETTLE_S);
+		if (slurm_jobs_alive(s.shards) <= 0)
+			return 0;
+	}
+	snprintf(dep, sizeof dep, "--dependency=afterok:%s", s.shards);
+	if (sbatch(dir, run_id, "final", "final.log", opts, stage_args,
+	    final_id, sizeof final_id) != 0)
+		return 0;
+	snprintf(dep, sizeof dep, "--dependency=afternotok:%s", s.shards);
+	if (sbatch(dir, run_id, "failed", "failed.log", opts, stage_args,
+	    failure_id, sizeof failure_id) != 0) {
+		char ids[1][32];
+
+		snprintf(ids[0], sizeof ids[0], "%s", final_id);
+		scancel_ids(ids, 1);
+		return 0;
+	}
+	fs_path(path, sizeof path, "%s/jobs", dir);
+	if (write_text(path, "setup %s\nshards %s\nfinal %s\nfailure %s\n"
+	    "shard-count %d\nmax-running %d\n", s.setup, s.shards, final_id,
+	    failure_id, s.nshards, s.max_running) != 0)
+		return 0;
+	log_warnx("run %s: tasks of %s were requeued and will run again: "
+	    "final job %s and failure job %s submitted again", run_id,
+	    s.shards, final_id, failure_id);
+	return 1;
+}
+
+/*
  * job_final - every shard succeeded: manifest once over everything the
  * shards typeset (in shard order), the signed status list, the run
  * record; the run's status to DIR/exit. Holds HOME/lock like a run, so
@@ -1030,6 +1092,9 @@ job_final(const struct config *cfg, const char *dir, const char *run_id,
 	long before = plan_value(dir, "batches-before", 0), batches;
 	int status, lock_fd, mstatus = 0, pstatus = 0;
 	FILE *fp;
+
+	if (failed_job && rearm(dir, run_id, stage_args))
+		return 0;
 
 	fs_path(path, sizeof path, "%s/lock", cfg->home);
 	if ((lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
