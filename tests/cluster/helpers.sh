@@ -1,8 +1,10 @@
 # tests/cluster/helpers.sh - a one-node cluster for a test, and what the
 # cluster tests compare. Source after tests/lib.sh.
 #
-#   cluster_up                 up.sh under $TEST_TMP (down.sh in the trap)
-#   samples_home DIR           a HOME with the samples' registry and inbox
+#   cluster_up [--postgres]    up.sh under $TEST_TMP (down.sh in the trap),
+#                              with the private PostgreSQL when asked
+#   pg_records NAME            RECORDS for a schema NAME of its own there
+#   samples_home DIR [RECORDS] a HOME with the samples' registry and inbox
 #   sample_opts                the options of the samples' run: $OPTS
 #   results_digest HOME        each result, issued codes and numbers masked
 #   issued_once HOME           codes, paper numbers, waybills each once, and
@@ -20,8 +22,10 @@ cluster_up() {
 	# munged's socket must be reachable by every user (a mktemp -d is 0700)
 	chmod 0711 "$TEST_TMP"
 	trap 'bash "$ROOT/tests/cluster/down.sh" "$CLUSTER" >/dev/null 2>&1; rm -rf "$TEST_TMP"' EXIT
-	# (the SQLite registry of one node: no PostgreSQL needed)
-	if ! bash "$ROOT/tests/cluster/up.sh" --no-postgres "$CLUSTER" 2>"$TEST_TMP/up.err"; then
+	# (the SQLite registry of one node needs no PostgreSQL)
+	local up=(--no-postgres)
+	[ "${1:-}" = --postgres ] && up=()
+	if ! bash "$ROOT/tests/cluster/up.sh" "${up[@]}" "$CLUSTER" 2>"$TEST_TMP/up.err"; then
 		not_ok "the one-node cluster comes up" "$(tail -n 5 "$TEST_TMP/up.err")"
 		finish
 	fi
@@ -29,7 +33,16 @@ cluster_up() {
 	. "$CLUSTER/env"
 }
 
+pg_records() {
+	psql -X -q "$CLUSTER_RECORDS" -c "CREATE SCHEMA $1" >/dev/null ||
+		{ echo "no schema $1 on $CLUSTER_RECORDS" >&2; exit 1; }
+	echo "$CLUSTER_RECORDS?options=-csearch_path%3D$1"
+}
+
 samples_home() {
+	if [ -n "${2:-}" ]; then
+		mkdir -p "$1" && echo "RECORDS=$2" >"$1/credpipe.conf" || exit 1
+	fi
 	init_home "$1"
 	"$BIN/records" --home "$1" import "$ROOT/samples/records.xml" >/dev/null ||
 		{ echo "import into $1 failed" >&2; exit 1; }

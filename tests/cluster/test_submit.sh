@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test_submit.sh - credpipe submit on the one-node cluster: the samples
-# through 4 shards end exactly as one `credpipe run` ends them; status
+# test_submit.sh - credpipe submit on the one-node cluster with the
+# registry on PostgreSQL: the samples through 4 shards end exactly as one
+# `credpipe run` on the SQLite registry ends them; status
 # shows the jobs and each shard; a shard whose typeset is killed mid-way
 # fails the run without the final job, the run record names it, the other
 # shards' dossiers are decided, and the next submit finishes the rest
@@ -8,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=tests/cluster/helpers.sh
 . "$(dirname "$0")/helpers.sh"
-cluster_up
+cluster_up --postgres
 
 # --- the samples: one machine against 4 shards ------------------------------
 samples_home "$TEST_TMP/one"
@@ -16,7 +17,8 @@ samples_home "$TEST_TMP/one"
 expect_eq "run on one machine exits 0" "$?" 0
 
 H=$TEST_TMP/slurm
-samples_home "$H"
+samples_home "$H" "$(pg_records cpsl_submit)"
+check "the Slurm run's registry is PostgreSQL" registry_is_pg "$H"
 "$P" submit --home "$H" "${OPTS[@]}" --shards 4 --max-running 2 --wait \
 	>"$TEST_TMP/submit.out" 2>"$TEST_TMP/submit.err"
 expect_eq "submit --wait exits 0, as run did" "$?" 0
@@ -45,7 +47,7 @@ check "status shows each shard's state" \
 
 # --- a shard killed mid-way ---------------------------------------------------
 H=$TEST_TMP/fault
-samples_home "$H"
+samples_home "$H" "$(pg_records cpsl_fault)"
 CREDPIPE_TEST_FAIL_SHARD=1 "$P" submit --home "$H" "${OPTS[@]}" --shards 3 --wait \
 	>"$TEST_TMP/fault.out" 2>"$TEST_TMP/fault.err"
 expect_eq "a failed shard: submit --wait exits 70" "$?" 70
