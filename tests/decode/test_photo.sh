@@ -9,6 +9,7 @@
 DECODE=$BIN/decode
 QRPHOTO=$TOOLS/qrphoto
 ZBAR_ONLY=half,full,binhalf,bin,invhalf
+URL12='https://verify.example.edu.cn/v?c=0012000000095028&e=20270226&n=100011201905000012&h=%E5%BC%A0%E4%BC%9F&k=1a2b3c4d&s=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABC'
 URL='https://verify.example.edu.cn/v?c=0000000000000000&e=20270226&n=100011201905000000&h=%E5%BC%A0%E4%BC%9F&k=1a2b3c4d&s=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 
 # name | text | qrphoto options (photographs of bench/photo.sh's set)
@@ -29,6 +30,15 @@ while IFS='|' read -r name text opts; do
 	out=$("$DECODE" --no-gate --jobs 1 --image "$TEST_TMP/$name.jpg" 2>&1)
 	expect_eq "$name: the whole cascade reads it (zxing pass)" "$out" "$text"
 done <<<"$photos"
+
+# motion blur: neither zbar nor zxing-cpp reads it; zbar does after
+# Sauvola's binarisation
+"$QRPHOTO" -o "$TEST_TMP/motion.jpg" --text "$URL12" --class motion --seed 15465
+out=$("$DECODE" --no-gate --passes "$ZBAR_ONLY,zxing" --jobs 1 --image \
+	"$TEST_TMP/motion.jpg" 2>&1)
+expect_eq "motion: zbar and zxing read nothing" "$out/$?" "/1"
+out=$("$DECODE" --no-gate --jobs 1 --image "$TEST_TMP/motion.jpg" 2>&1)
+expect_eq "motion: the whole cascade reads it (sauvola pass)" "$out" "$URL12"
 
 # a 4.3-MP JPEG: read at half size by DCT scaling, the full size never
 # decoded
