@@ -84,6 +84,15 @@ typedef int (*config_extra_fn)(int opt, const char *arg, void *ctx);
  */
 int config_parse(struct config *cfg, int argc, char **argv,
     const struct option *extra, config_extra_fn fn, void *ctx, int *status);
+/*
+ * config_first_operand - the index of the first operand of ARGV as it was
+ * given, before config_parse (getopt_long) moves the operands to the end:
+ * the first word that is neither an option (of the shared ones and EXTRA)
+ * nor an option's value; the word after "--"; ARGC when there is none.
+ * A front end finds its command word with it, and so knows which words
+ * belong to the command alone (credpipe records ...).
+ */
+int config_first_operand(int argc, char **argv, const struct option *extra);
 /* config_get - value of KEY from any source, or NULL */
 const char *config_get(const struct config *cfg, const char *key);
 /* config_free - release the entry strings */

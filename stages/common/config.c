@@ -600,3 +600,48 @@ config_free(struct config *cfg)
 	}
 	cfg->nentries = 0;
 }
+
+/*
+ * option_wants_value - the long option NAME (without "--"; an unambiguous
+ * prefix counts, as for getopt_long) takes its value in the next word
+ */
+static int
+option_wants_value(const char *name, const struct option *extra)
+{
+	const struct option *found = NULL;
+	size_t len = strlen(name);
+	int matches = 0;
+
+	for (size_t i = 0; i < NCOMMON + 64; i++) {
+		const struct option *o = i < NCOMMON ? &common_options[i] :
+		    extra != NULL ? &extra[i - NCOMMON] : NULL;
+
+		if (o == NULL || o->name == NULL)
+			break;
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (o->name[len] == '\0')
+			return o->has_arg == required_argument;
+		found = o;
+		matches++;
+	}
+	return matches == 1 && found->has_arg == required_argument;
+}
+
+/* config_first_operand - index of ARGV's first operand, as it was given */
+int
+config_first_operand(int argc, char **argv, const struct option *extra)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *word = argv[i];
+
+		if (strcmp(word, "--") == 0)
+			return i + 1;
+		if (word[0] != '-' || word[1] == '\0')
+			return i;
+		if (word[1] == '-' && strchr(word, '=') == NULL &&
+		    option_wants_value(word + 2, extra))
+			i++;
+	}
+	return argc;
+}
