@@ -7,7 +7,12 @@
  *	control reprint BATCH | --label WAYBILL [options]
  *	control submit [options] [--shards N] [--max-running K] [--wait]
  *	control slurm-job STEP RUN-ID [options]
+ *	control status|show|requeue|release ... [options]
  *	control --print-config [options]
+ *	control command-line ARG... 3>ANSWER
+ *	control record RUN-ID ELAPSED EXIT BATCHES STAGES IDS STARTED [options]
+ *	control run-end STARTED BATCHES IDS TIMES PUBLISHED STAGE=STATUS...
+ *	    [options]
  *
  * DESCRIPTION
  *	The operator's program behind `credpipe init` and the other verbs
@@ -36,6 +41,14 @@
  *
  *	--print-config prints the resolved options as KEY=value lines, the
  *	way every program sees them (command line > CREDPIPE_* > file).
+ *
+ *	command-line and run-end are credpipe's (pipeline.sh) own, so that
+ *	the script stays a thin driver: command-line reads credpipe's
+ *	command line with the options table every program shares and answers
+ *	on descriptor 3 (cmd_command_line); run-end ends a run: its status
+ *	from the stages' (a bug wins over "try again later"), its run record
+ *	and its summary (cmd_run_end, cmd_record, which a submitted run's
+ *	final job calls as record).
  *
  * EXIT STATUS
  *	0 done; 64 usage;
@@ -75,6 +88,10 @@
 #include "timeutil.h"
 #include "xmlsafe.h"
 
+#ifndef CREDPIPE_VERSION
+#define CREDPIPE_VERSION "0.0.0"
+#endif
+
 /* one line of status: sorted by KEY (oldest first) */
 struct row {
 	time_t when;
@@ -106,7 +123,11 @@ usage(FILE *fp)
 	    "       control reprint BATCH | --label WAYBILL [--home DIR]\n"
 	    "       control submit [options] [--shards N] [--max-running K] "
 	    "[--wait]\n"
+	    "       control status|show|requeue|release ... [options]\n"
 	    "       control --print-config [options]\n"
+	    "       control command-line ARG... 3>ANSWER   (credpipe's)\n"
+	    "       control run-end STARTED BATCHES IDS TIMES PUBLISHED "
+	    "STAGE=STATUS...\n"
 	    "Make a credpipe HOME, or print the configuration as every\n"
 	    "program resolves it (KEY=value lines).\n"
 	    "  --home DIR      state root ($CREDPIPE_HOME, else "
@@ -754,6 +775,63 @@ plain_word(const char *s)
 	return 1;
 }
 
+/* run_id_at - OUT/runs/<stamp of WHEN>-<n>: the first free number */
+static void
+run_id_at(const struct config *cfg, time_t when, char *id, size_t size)
+{
+	time_t local = when + (time_t)cfg->tz * 60;
+	char stamp[32], path[4096];
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	for (int n = 1;; n++) {
+		snprintf(id, size, "%s-%d", stamp, n);
+		fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, id);
+		if (!fs_exists(path))
+			return;
+	}
+}
+
+/*
+ * run_status_of - the run's status from its stages' (CODES, in chain
+ * order): 0 when all are 0; 70 when any failed other than with 75 (a bug
+ * must never hide behind another stage's "try again later", or a cron
+ * monitor would retry a crash forever); else 75. A stage killed by
+ * SIGPIPE (141, as the shell reports it) only met a later stage that
+ * stopped reading: when a later stage failed, that one's status tells why
+ * (a full disk is 75, not 70); when none did, a stage that stopped
+ * reading early is a bug.
+ */
+static int
+run_status_of(const int *codes, int n)
+{
+	int result = 0;
+
+	for (int i = 0; i < n; i++) {
+		int code = codes[i];
+
+		for (int j = i + 1; code == 141 && j < n; j++)
+			if (codes[j] != 0)
+				code = 0;
+		if (code == EX_TEMPFAIL && result != EX_SOFTWARE)
+			result = EX_TEMPFAIL;
+		else if (code != 0 && code != EX_TEMPFAIL)
+			result = EX_SOFTWARE;
+	}
+	return result;
+}
+
+/* real_now - the wall clock with its fraction of a second */
+static double
+real_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /*
  * cmd_record - the run record out/runs/RUN-ID.xml and the run's summary.
  * The script that ran the chain knows the stages' exit statuses and end
@@ -922,22 +1000,119 @@ cmd_record(const struct config *cfg, char **arg)
 	return status;
 }
 
+/*
+ * cmd_run_end - the end of a run of pipeline.sh: its status, its run
+ * record and summary (cmd_record), then the stages' statuses when the
+ * run failed. The script knows when it started (STARTED, epoch seconds
+ * with a fraction), the batches the run made, the ids that came out of
+ * the last stage (IDS), when each stage ended (TIMES: "index epoch"
+ * lines), how publishing the status list went (PUBLISH: an exit status,
+ * or "none" without a records program) and each stage's exit status
+ * (PAIRS, "name=status", in chain order). Returns the run's status.
+ */
+static int
+cmd_run_end(const struct config *cfg, char **arg, int narg)
+{
+	const char *ids_path = arg[2], *times_path = arg[3], *publish = arg[4];
+	char **pairs = arg + 5;
+	int npairs = narg - 5, codes[16], exit_status, status;
+	double started = strtod(arg[0], NULL), ended[16];
+	long batches = strtol(arg[1], NULL, 10);
+	char run_id[64], elapsed[32], exit_text[16], batches_text[32],
+	    started_text[32], stages_path[4096], line[128];
+	char *record_args[7];
+	FILE *fp;
+
+	if (started <= 0 || npairs < 1 || npairs > 16) {
+		log_warnx("run-end: bad arguments");
+		return EX_SOFTWARE;
+	}
+	for (int i = 0; i < npairs; i++) {
+		const char *eq = strchr(pairs[i], '=');
+
+		ended[i] = -1;
+		if (eq == NULL || eq == pairs[i]) {
+			log_warnx("run-end: %s: not NAME=STATUS", pairs[i]);
+			return EX_SOFTWARE;
+		}
+		codes[i] = atoi(eq + 1);
+	}
+	snprintf(elapsed, sizeof elapsed, "%.2f", real_now() - started);
+	/* (on a full disk the script's line is lost: the record lacks it) */
+	if ((fp = fopen(times_path, "r")) != NULL) {
+		int index;
+		double at;
+
+		while (fgets(line, sizeof line, fp) != NULL)
+			if (sscanf(line, "%d %lf", &index, &at) == 2 &&
+			    index >= 0 && index < npairs)
+				ended[index] = at - started;
+		fclose(fp);
+	}
+	exit_status = run_status_of(codes, npairs);
+	/*
+	 * The signed status list relying parties verify against offline
+	 * (verify(1)) was published after the chain; a failure leaves the
+	 * last one in place, and the next run publishes it.
+	 */
+	if (strcmp(publish, "none") != 0 && strcmp(publish, "0") != 0) {
+		log_warnx("%s/publish/status.xml: cannot publish the status list",
+		    cfg->out);
+		if (exit_status == 0)
+			exit_status = EX_TEMPFAIL;
+	}
+	/* the run's own start when no --now replays a time */
+	run_id_at(cfg, cfg->now_given ? cfg->now : (time_t)started, run_id,
+	    sizeof run_id);
+	snprintf(exit_text, sizeof exit_text, "%d", exit_status);
+	snprintf(batches_text, sizeof batches_text, "%ld",
+	    batches < 0 ? 0 : batches);
+	snprintf(started_text, sizeof started_text, "%lld",
+	    (long long)started);
+	/* cmd_record's "name exit ended" lines, beside the ids */
+	fs_path(stages_path, sizeof stages_path, "%s-stages", ids_path);
+	if ((fp = fopen(stages_path, "w")) != NULL) {
+		for (int i = 0; i < npairs; i++) {
+			fprintf(fp, "%.*s %d", (int)strcspn(pairs[i], "="),
+			    pairs[i], codes[i]);
+			if (ended[i] >= 0)
+				fprintf(fp, " %.2f", ended[i]);
+			fprintf(fp, "\n");
+		}
+		fclose(fp);     /* a line lost on a full disk: said below */
+	}
+	record_args[0] = run_id;
+	record_args[1] = elapsed;
+	record_args[2] = exit_text;
+	record_args[3] = batches_text;
+	record_args[4] = stages_path;
+	record_args[5] = (char *)ids_path;
+	record_args[6] = started_text;
+	status = cmd_record(cfg, record_args);
+	unlink(stages_path);
+	if (status != 0) {
+		log_warnx("%s/runs/%s.xml: cannot write the run record (disk "
+		    "full or read-only?); the dossiers' own results are kept",
+		    cfg->out, run_id);
+		if (exit_status == 0)
+			exit_status = EX_TEMPFAIL;
+	}
+	if (exit_status != 0) {
+		printf("status: %d (stages:", exit_status);
+		for (int i = 0; i < npairs; i++)
+			printf(" %s", pairs[i]);
+		printf(")\n");
+		if (fflush(stdout) == EOF)
+			fatal("stdout");
+	}
+	return exit_status;
+}
+
 /* new_run_id - OUT/runs/<stamp>-<n>: the first free sequence number */
 static void
 new_run_id(const struct config *cfg, char *id, size_t size)
 {
-	time_t local = cfg->now + (time_t)cfg->tz * 60;
-	char stamp[32], path[4096];
-	struct tm tm;
-
-	gmtime_r(&local, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	for (int n = 1;; n++) {
-		snprintf(id, size, "%s-%d", stamp, n);
-		fs_path(path, sizeof path, "%s/runs/%s.xml", cfg->out, id);
-		if (!fs_exists(path))
-			return;
-	}
+	run_id_at(cfg, cfg->now, id, size);
 }
 
 /*
@@ -1551,6 +1726,167 @@ stage_options(char **argv, int argi)
 	return v;
 }
 
+/* index_of - the index of the very string WORD in ARGV (by address) */
+static int
+index_of(char **argv, int argc, const char *word)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i] == word)
+			return i;
+	return argc;
+}
+
+/*
+ * credpipe_usage - the brief manual of credpipe itself, whose command
+ * line is read here (cmd_command_line)
+ */
+static void
+credpipe_usage(FILE *fp)
+{
+	fputs(
+"usage: credpipe run      [options]   one batch run (what cron calls)\n"
+"       credpipe drop     DIR...      hand dossier folders to the inbox atomically\n"
+"       credpipe status   [options]   what waits where, oldest first\n"
+"       credpipe init --home H [--group G]   make a new HOME\n"
+"       credpipe show     ID|CODE|NUMBER  one dossier's whole story\n"
+"       credpipe requeue  ID          a not-verified dossier back to check\n"
+"       credpipe release  ID          a held dossier tried again\n"
+"       credpipe reprint  BATCH | --label WAYBILL  a courier batch's files again\n"
+"       credpipe records  SUBCOMMAND  import/export/query the registry\n"
+"       credpipe verify   FILE...     is this report genuine and still valid? (offline)\n"
+"       credpipe submit   [options] [--shards N] [--max-running K] [--wait]\n"
+"                                     the run as Slurm jobs (scale-out)\n"
+"       credpipe demo                 the whole pipeline on samples/\n"
+"       credpipe --help | --version\n"
+"\n"
+"Options (also CREDPIPE_KEY in the environment, KEY=value in the config file):\n"
+"  --home DIR                 state root ($CREDPIPE_HOME, else " CONFIG_DEFAULT_HOME ")\n"
+"  --inbox DIR  --out DIR  --records FILE\n"
+"  --jobs N                   parallel workers (default: CPUs)\n"
+"  --now TIME                 the clock, ISO 8601 (replays, tests)\n"
+"  --settle SECONDS           quiet time before claiming (60)\n"
+"  --incomplete-after HOURS   reject incomplete folders after (24)\n"
+"  --verify-url URL  --tz OFFSET  --font FILE  --batch-size N\n"
+"  --config FILE              KEY=value file (default HOME/credpipe.conf)\n"
+"  --quiet | --verbose        what a run prints\n"
+"\n"
+"Exit status: 0 done, 75 locked or try again later, 64 usage,\n"
+"78 configuration, 70 internal error. See credpipe(1).\n", fp);
+}
+
+/*
+ * answer_run_or_drop - the checks of run's and drop's command lines that
+ * come before any configuration is read (64), then the HOME they need
+ * (78): drop's folders must be folders, not links to one, so that what
+ * lands in the inbox is what the operator named.
+ */
+static int
+answer_run_or_drop(const struct config *cfg, const char *command,
+    char **operands, int n, const char *group)
+{
+	char shown[2048];
+	struct stat st;
+
+	if (strcmp(command, "run") == 0) {
+		if (group[0] != '\0') {
+			log_warnx("--group belongs to init");
+			return EX_USAGE;
+		}
+		if (n > 0) {
+			log_warnx("run takes no operands (see --help)");
+			return EX_USAGE;
+		}
+	} else if (n == 0) {
+		log_warnx("drop: which folders? (see --help)");
+		return EX_USAGE;
+	}
+	for (int i = 0; i < n; i++)
+		if (lstat(operands[i], &st) == -1 || !S_ISDIR(st.st_mode)) {
+			log_warnx("drop: %s: not a folder",
+			    show_text(operands[i], shown, sizeof shown));
+			return EX_USAGE;
+		}
+	return home_require(cfg);
+}
+
+/*
+ * cmd_command_line - credpipe's command line ARGV (ARGV[0] the name the
+ * user typed), read for pipeline.sh with the options table every program
+ * shares, so that the script keeps no second table that could disagree:
+ * --help and --version are answered on stdout; a bad option or value is
+ * refused (64, 78) under credpipe's name. The answer goes to file
+ * descriptor 3, stdout staying the user's: "COMMAND=N", N the index of
+ * the command word in ARGV; for run and drop, which the script carries
+ * out itself, the configuration as --print-config prints it and
+ * "OPERANDS=I J..." the indexes of drop's folders. The words after
+ * `records`, `verify`, `reprint` and `submit` are their own and are not
+ * read here.
+ */
+static int
+cmd_command_line(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ NULL, 0, NULL, 0 } };
+	struct control_args args = { "", 0, 0, NULL, { 0, 0, 0 } };
+	struct config cfg;
+	char **words;
+	int at, parsed, argi, status, n;
+	const char *command;
+
+	log_init(argv[0], LOG_NORMAL);
+	at = config_first_operand(argc, argv, extra);
+	command = at < argc ? argv[at] : "";
+	parsed = strcmp(command, "records") == 0 ||
+	    strcmp(command, "verify") == 0 ||
+	    strcmp(command, "reprint") == 0 ||
+	    strcmp(command, "submit") == 0 ? at : argc;
+	/* getopt_long reorders its array: the indexes are ARGV's */
+	if ((words = calloc((size_t)argc + 1, sizeof *words)) == NULL)
+		fatal("command line");
+	memcpy(words, argv, (size_t)parsed * sizeof *words);
+	if ((argi = config_parse(&cfg, parsed, words, extra, on_option, &args,
+	    &status)) == -1) {
+		config_free(&cfg);
+		free(words);
+		return status;
+	}
+	if (parsed == argc)
+		at = argi < argc ? index_of(argv, argc, words[argi]) : argc;
+	status = 0;
+	if (cfg.help)
+		credpipe_usage(stdout);
+	else if (cfg.version)
+		printf("credpipe %s\n", CREDPIPE_VERSION);
+	else if (at == argc) {
+		credpipe_usage(stderr);
+		status = EX_USAGE;
+	} else if (dup2(3, STDOUT_FILENO) == -1) {
+		log_warn("command-line: the answer's descriptor 3");
+		status = EX_USAGE;
+	} else {
+		printf("COMMAND=%d\n", at);
+		n = parsed == argc ? argc - argi - 1 : 0;
+		if (strcmp(argv[at], "run") == 0 ||
+		    strcmp(argv[at], "drop") == 0) {
+			if ((status = answer_run_or_drop(&cfg, argv[at],
+			    words + argi + 1, n, args.group)) == 0 &&
+			    (status = print_config(&cfg)) == 0) {
+				printf("OPERANDS=");
+				for (int i = 0; i < n; i++)
+					printf("%s%d", i ? " " : "",
+					    index_of(argv, argc, words[argi + 1 + i]));
+				printf("\n");
+			}
+		}
+	}
+	if (fflush(stdout) == EOF)
+		fatal("stdout");
+	config_free(&cfg);
+	free(words);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1568,6 +1904,11 @@ main(int argc, char **argv)
 	int status, argi, done;
 	const char *verb;
 
+	/* credpipe's own command line, not control's (cmd_command_line) */
+	if (argc >= 2 && strcmp(argv[1], "command-line") == 0) {
+		argv[1] = argv[0];
+		return cmd_command_line(argc - 1, argv + 1);
+	}
 	/* init makes the HOME every other verb requires: checked below */
 	program_home_optional();
 	argi = program_start(&cfg, argc, argv, extra, on_option, &args, usage,
@@ -1608,6 +1949,11 @@ main(int argc, char **argv)
 	    argc - argi == 8) {
 		if ((status = home_require(&cfg)) == 0)
 			status = cmd_record(&cfg, argv + argi + 1);
+	} else if (verb != NULL && strcmp(verb, "run-end") == 0 &&
+	    argc - argi >= 7) {
+		if ((status = home_require(&cfg)) == 0)
+			status = cmd_run_end(&cfg, argv + argi + 1,
+			    argc - argi - 1);
 	} else if (verb != NULL && argc - argi == 2 &&
 	    (strcmp(verb, "requeue") == 0 || strcmp(verb, "release") == 0 ||
 	    strcmp(verb, "show") == 0)) {

@@ -63,6 +63,29 @@ expect_eq "--version names the version" "$OUT" "credpipe $(cat "$ROOT/VERSION")"
 credpipe --help
 check "--help shows the commands" grep -q 'credpipe drop' "$TEST_TMP/out"
 
+# --- the command line: read by control, with every program's option table ------
+# (options may stand before the command; the words after records and verify
+# are those programs' own; the script itself reads no XML and no options)
+new_home
+credpipe --home "$H" status --now "$NOW"
+expect_eq "options before the command (--home H status)" "$STATUS" 0
+credpipe --home="$H" --quiet run --now "$NOW" --
+expect_eq "options before run, a final --: the run exits 0" "$STATUS/$OUT" "0/"
+CREDPIPE_BIN=$REAL_BIN credpipe records --help
+check "the words after records are records' own (its --help)" \
+	grep -q '^usage: records' "$TEST_TMP/out"
+CREDPIPE_BIN=$REAL_BIN credpipe --home "$H" verify --max-age 1 --help
+check "the words after verify are verify's own (--max-age, its --help)" \
+	grep -q '^usage: verify' "$TEST_TMP/out"
+credpipe run --help
+check "run --help is credpipe's" grep -q 'credpipe drop' "$TEST_TMP/out"
+credpipe run --home "$H" --group staff
+expect_eq "--group outside init exits 64" "$STATUS" 64
+"$BIN/control" command-line run --home "$H" 3>&- >/dev/null 2>&1
+expect_eq "control command-line without its answer descriptor exits 64" "$?" 64
+check "pipeline.sh reads no XML and holds no option table" \
+	test -z "$(grep -n -e 'xml' -e '--incomplete-after' -e 'grep' -e 'sed ' "$P")"
+
 # --- configuration: environment and file, 78 for a bad value ----------------
 new_home
 CREDPIPE_SETTLE=soon "$P" run --home "$H" >/dev/null 2>&1
