@@ -318,6 +318,44 @@ test_config(void)
 	unsetenv("CREDPIPE_BATCH_SIZE");
 }
 
+/* test_first_operand - a front end's command word, table-driven */
+static void
+test_first_operand(void)
+{
+	static const struct option extra[] = {
+		{ "group", required_argument, NULL, 256 },
+		{ NULL, 0, NULL, 0 } };
+	static const struct {
+		const char *words;      /* space-separated, after argv[0] */
+		int want;
+	} cases[] = {
+		{ "run --home H", 1 },
+		{ "--home H run", 3 },
+		{ "--home=H run", 2 },
+		{ "--quiet --now T status", 4 },
+		{ "--hom H records import", 3 },   /* a prefix, as getopt_long */
+		{ "--group G init", 3 },           /* EXTRA's value */
+		{ "-h run", 2 },
+		{ "-- --home", 2 },                /* after --, an operand */
+		{ "--home H", 3 },                 /* none: argc */
+		{ "- x", 1 },                      /* "-" is an operand */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char buf[256], *argv[16] = { "credpipe" }, *save = NULL;
+		int argc = 1;
+
+		snprintf(buf, sizeof buf, "%s", cases[i].words);
+		for (char *w = strtok_r(buf, " ", &save); w != NULL && argc < 15;
+		    w = strtok_r(NULL, " ", &save))
+			argv[argc++] = w;
+		argv[argc] = NULL;
+		CHECK(config_first_operand(argc, argv, extra) == cases[i].want,
+		    "first operand of \"%s\" is word %d", cases[i].words,
+		    cases[i].want);
+	}
+}
+
 /* test_result - a result survives save and load */
 static void
 test_result(void)
@@ -437,6 +475,7 @@ main(void)
 	test_dates();
 	test_ids();
 	test_config();
+	test_first_operand();
 	test_result();
 	test_xml();
 	test_exit_status();
