@@ -970,7 +970,7 @@ cmd_record(const struct config *cfg, char **arg)
 	}
 
 	if (empty_registry)
-		log_warnx("warning: the registry %s holds no credentials: "
+		log_warnx("the registry %s holds no credentials: "
 		    "every claim is checked as not-verified no-record "
 		    "(credpipe records import FILE)", cfg->records);
 	if (cfg->verbosity != LOG_QUIET || strcmp(exit_text, "0") != 0 ||
