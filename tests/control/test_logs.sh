@@ -53,6 +53,35 @@ check "JOURNAL_STREAM naming another stream: plain lines" \
 echo "LOG=syslog" >>"$H/credpipe.conf"
 echo A20261127000123 | "$BIN/check" --home "$H" >/dev/null 2>"$TEST_TMP/err"
 expect_eq "LOG=syslog: the stage's warnings leave stderr" "$(cat "$TEST_TMP/err")" ""
+# ... and reach a syslog receiver: where no daemon owns /dev/log, the test
+# binds a datagram socket there for the moment of one run (root only),
+# and removes exactly the socket it made
+if [ ! -e /dev/log ] && [ "$(id -u)" = 0 ]; then
+	python3 - "$TEST_TMP/syslog" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(20)
+with open(sys.argv[1], "wb") as out:
+    try:
+        out.write(s.recv(4096) + b"\n")
+    except socket.timeout:
+        pass
+s.close()
+PY
+	rcv=$!
+	trap 'kill "$rcv" 2>/dev/null; [ -S /dev/log ] && rm -f /dev/log; rm -rf "$TEST_TMP"' EXIT
+	for _ in $(seq 50); do [ -e "$TEST_TMP/syslog.ready" ] && break; sleep 0.1; done
+	echo A20261127000123 | "$BIN/check" --home "$H" >/dev/null 2>&1
+	wait "$rcv"
+	rm -f /dev/log
+	case $(cat "$TEST_TMP/syslog" 2>/dev/null) in
+	"<28>"*"check["[0-9]*"]: warning: A20261127000123:"*)
+		ok "LOG=syslog: the line reaches syslog as daemon.warning, with pid and dossier id" ;;
+	*) not_ok "LOG=syslog: the line reaches syslog as daemon.warning" "$(cat "$TEST_TMP/syslog" 2>&1)" ;;
+	esac
+fi
 sed -i 's/^LOG=syslog$/LOG=journal/' "$H/credpipe.conf"
 "$P" status --home "$H" >/dev/null 2>&1
 expect_eq "LOG=journal (not a choice) is a configuration error" "$?" 78
