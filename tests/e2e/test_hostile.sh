@@ -132,7 +132,11 @@ check "no stage crashed (no signal, sanitizer or abort on stderr)" \
 # --- every folder ends with its result ----------------------------------------------------
 for name in "${!good_id[@]}"; do
 	id=${good_id[$name]}
-	expect_eq "good dossier in folder $(printf '%q' "$name"): verified" "$(outcome_of "$id")" verified
+	got=$(outcome_of "$id")
+	# a wrong outcome names its reasons and their sentences, so that a
+	# rare failure can be read from the test's output alone
+	[ "$got" = verified ] || got="$got $(reasons_of "$id"): $(grep -o '<reason [^>]*>[^<]*' "$(res "$id")" 2>/dev/null | tr '\n' ' ')"
+	expect_eq "good dossier in folder $(printf '%q' "$name"): verified" "$got" verified
 done
 check "every folder but the link left the inbox" \
 	test -z "$(find "$IN" -mindepth 1 -maxdepth 1 ! -name '.*' ! -name linked-folder ! -name stray-file)"
