@@ -8,12 +8,14 @@
 #	tests/cluster/demo.sh
 #
 # DESCRIPTION
-#	Brings up a one-node cluster (up.sh) under ./var/demo-cluster-<time>/
-#	(CREDPIPE_DEMO_DIR moves it), makes a HOME beside it with the
-#	sample registry and inbox, submits the run in 4 shards of which 2
+#	Brings up a one-node cluster and a private PostgreSQL (up.sh) under
+#	./var/demo-cluster-<time>/ (CREDPIPE_DEMO_DIR moves it), makes a
+#	HOME beside it whose registry is that PostgreSQL, with the sample
+#	registry and inbox, submits the run in 4 shards of which 2
 #	run at once, waits for it, shows `credpipe status` and where the
 #	results are; then stops the cluster (down.sh), whatever happened.
-#	The HOME and the cluster's logs are kept.
+#	The HOME and the cluster's logs are kept; the registry goes with
+#	the PostgreSQL server.
 #
 # EXIT STATUS
 #	the status of `credpipe submit --wait`; 70 when the cluster or the
@@ -32,10 +34,12 @@ cluster=$base/cluster
 home=$base/home
 trap 'bash "$root/tests/cluster/down.sh" "$cluster"' EXIT
 
-# (the samples' run uses the embedded SQLite registry of this one node)
-bash "$root/tests/cluster/up.sh" --no-postgres "$cluster" || exit 70
+bash "$root/tests/cluster/up.sh" "$cluster" || exit 70
 # shellcheck source=/dev/null
 . "$cluster/env"
+# the registry every node shares: the cluster's PostgreSQL
+mkdir -p -- "$home" && echo "RECORDS=$CLUSTER_RECORDS" >"$home/credpipe.conf" ||
+	exit 70
 "$bin/control" init --home "$home" >/dev/null || exit 70
 "$bin/records" --home "$home" import "$root/samples/records.xml" || exit 70
 bash "$root/samples/build.sh" "$home/inbox" >/dev/null || exit 70
@@ -53,6 +57,7 @@ opts=(--home "$home" --now 2026-11-28T09:00:00+08:00 --settle 0
 	--incomplete-after 0)
 echo "demo home: $home"
 echo "cluster:   $cluster (SLURM_CONF=$SLURM_CONF)"
+echo "registry:  $CLUSTER_RECORDS"
 echo
 CREDPIPE_BIN=$bin "$root/pipeline.sh" submit "${opts[@]}" --shards 4 \
 	--max-running 2 --wait
@@ -69,5 +74,6 @@ notices:    $home/out/notices/
 manifests:  $home/out/courier/
 run record: $home/out/runs/$run.xml
 the jobs:   $home/submit/$run/ (each job's Slurm log: *.log)
+(the registry lived in the cluster's PostgreSQL, which stops with it)
 EOT
 exit "$status"
