@@ -9,7 +9,8 @@
 #      (default 300): CPU seconds (user + system) a dossier, from
 #      /usr/bin/time: per-core figures that hold whatever the load;
 #   2. `credpipe run` on one machine over the whole batch: wall time;
-#   3. `credpipe submit --shards BENCH_SHARDS (8) --wait` on a one-node
+#   3. `credpipe submit --shards BENCH_SHARDS (8) --max-running
+#      BENCH_MAX_RUNNING (4) --wait` on a one-node
 #      Slurm cluster (tests/cluster/up.sh) over a fresh copy: wall time;
 #   4. the two runs' results compared: outcomes, reasons, QR statuses,
 #      shipments and manifest.csv identical (codes and paper numbers
@@ -25,6 +26,9 @@ export CREDPIPE_SHARE="$PWD"
 N=${BENCH_N:-2000}
 STAGE_N=${BENCH_STAGE_N:-300}
 SHARDS=${BENCH_SHARDS:-8}
+# tasks at once: each holds several registry connections (check and
+# typeset connect per worker); eight at once exceed PostgreSQL's 200
+MAX_RUNNING=${BENCH_MAX_RUNNING:-4}
 OUT=$PWD/bench/out/cluster
 NOW=2026-11-28T20:00:00+08:00
 opts=(--now "$NOW" --settle 0 --quiet)
@@ -128,7 +132,7 @@ bash tests/cluster/up.sh "${up[@]}" "$OUT/cluster" 2>"$OUT/up.log" ||
 h2=$OUT/home-slurm
 fresh_home "$h2" "$OUT/big" "${CLUSTER_RECORDS:-}"
 slurm=$(CREDPIPE_BIN=$BIN wall ./pipeline.sh submit --home "$h2" "${opts[@]}" \
-	--shards "$SHARDS" --wait)
+	--shards "$SHARDS" --max-running "$MAX_RUNNING" --wait)
 run=$(cat "$h2/submit/last")
 
 # 4. the same results?
@@ -157,7 +161,7 @@ echo
 printf '%-34s %8s s  %7.1f dossiers/s\n' "credpipe run (one machine)" "$one" \
 	"$(awk -v n="$N" -v s="$one" 'BEGIN { print n / s }')"
 printf '%-34s %8s s  %7.1f dossiers/s (registry: %s)\n' \
-	"credpipe submit --shards $SHARDS --wait" "$slurm" \
+	"credpipe submit --shards $SHARDS --max-running $MAX_RUNNING --wait" "$slurm" \
 	"$(awk -v n="$N" -v s="$slurm" 'BEGIN { print n / s }')" \
 	"${CLUSTER_RECORDS:-SQLite}"
 awk -v a="$one" -v b="$slurm" 'BEGIN { printf "the Slurm path: %.2fx the wall time of one run (%+.1f s)\n", b / a, b - a }'
