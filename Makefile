@@ -154,7 +154,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	$(CC) $(ALLCFLAGS) $(ALLLDFLAGS) -Itests/unit -o $@ $< $(LIB) \
 	  $(LDLIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+$(BUILD)/tools/%: tests/tools/%.c $(wildcard tests/tools/*.h) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

@@ -49,6 +49,7 @@
 
 #include <png.h>
 #include <qrencode.h>
+#include "rng.h"
 
 #define A4_WIDTH_MM 210.0
 #define A4_HEIGHT_MM 297.0
@@ -77,25 +78,6 @@ struct page {
 	int width, height;
 	float *px;              /* 0 = black, 255 = white */
 };
-
-static uint64_t rng_state;
-
-/* rng_next - xorshift64*: deterministic for a seed on every machine */
-static uint64_t
-rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
-
-/* rng_uniform - [0, 1) */
-static double
-rng_uniform(void)
-{
-	return (double)(rng_next() >> 11) / 9007199254740992.0;
-}
 
 /* rng_gauss - standard normal (Box-Muller) */
 static double

@@ -54,6 +54,7 @@
 #include <qrencode.h>
 
 #include "image.h"
+#include "rng.h"
 
 #define QUIET_MODULES 4
 
@@ -89,25 +90,6 @@ struct camera {
 	double cx, cy, k1;              /* barrel distortion about centre */
 	double curl;                    /* sheet curl, units a unit^2 */
 };
-
-static uint64_t rng_state;
-
-/* rng_next - xorshift64*: deterministic for a seed on every machine */
-static uint64_t
-rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
-
-/* rng_uniform - [0, 1) */
-static double
-rng_uniform(void)
-{
-	return (double)(rng_next() >> 11) / 9007199254740992.0;
-}
 
 /* rng_range - [A, B) */
 static double
