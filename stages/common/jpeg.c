@@ -102,6 +102,22 @@ exif_orientation(const unsigned char *t, size_t n)
 	return 1;
 }
 
+/*
+ * has_eoi - whether the N bytes at D hold an end-of-image marker, looked
+ * for from the end: a whole file ends with it (or a few bytes of
+ * padding after it), so a complete 12-MP photograph costs a few
+ * comparisons where a forward search read all of its entropy-coded
+ * megabytes (about 2 ms a photograph); the answer is the same.
+ */
+static int
+has_eoi(const unsigned char *d, size_t n)
+{
+	for (size_t i = n; i >= 2; i--)
+		if (d[i - 2] == 0xFF && d[i - 1] == 0xD9)
+			return 1;
+	return 0;
+}
+
 /* jpeg_probe - markers up to the first scan, then the EOI */
 int
 jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
@@ -185,7 +201,7 @@ jpeg_probe(const unsigned char *d, size_t n, struct jpeg_header *hd,
 		}
 		pos += len;
 	}
-	if (pos > n || memmem(d + pos, n - pos, "\xFF\xD9", 2) == NULL) {
+	if (pos > n || !has_eoi(d + pos, n - pos)) {
 		text_say(why, size, "truncated JPEG data (no end-of-image marker)");
 		return -1;
 	}
