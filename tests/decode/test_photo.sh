@@ -49,6 +49,15 @@ out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/big.jpg" \
 expect_eq "4.3 MP photograph: read" "$out" "$URL"
 check "4.3 MP photograph: read at 1/2 (DCT scaling)" \
 	grep -q ', read at 1/2$' "$TEST_TMP/err"
+# a 12-MP phone photograph: read at 1/4 in the crop of the gate's region,
+# without the pass over the whole scaled view
+"$QRPHOTO" -o "$TEST_TMP/big12.jpg" --class tilt --seed 1 --width 4000 \
+	--height 3000 --size 700 --text "$URL"
+out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/big12.jpg" \
+	2>"$TEST_TMP/err")
+expect_eq "12 MP photograph: read" "$out" "$URL"
+check "12 MP photograph: read in the gate's region at 1/4, one pass" \
+	grep -q ', 1 regions, 1 passes, read at 1/4$' "$TEST_TMP/err"
 # a small photograph is read as it is
 out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/persp.jpg" \
 	2>"$TEST_TMP/err")
