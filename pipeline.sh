@@ -89,16 +89,21 @@ run_stage() {
 # and those still in the spool without their id out yet (held ones are
 # both: comm counts them once)
 show_progress() {
-	local n left
 	while :; do
-		n=$(wc -l <"$1" 2>/dev/null) || n=0
-		left=$(LC_ALL=C comm -23 <(find "${1%/*}" -mindepth 1 -maxdepth 1 \
-			-type d ! -name '.*' -printf '%f\n' 2>/dev/null | LC_ALL=C sort) \
-			<(LC_ALL=C sort -- "$1" 2>/dev/null) | wc -l)
-		printf '\rcredpipe: %d/%d dossiers through the chain...' "$n" \
-			"$((n + left))" >&2
+		progress_line "$1"
 		sleep 0.5
 	done
+}
+
+# progress_line FILE - one redraw of show_progress's line
+progress_line() {
+	local n left
+	n=$(wc -l <"$1" 2>/dev/null) || n=0
+	left=$(LC_ALL=C comm -23 <(find "${1%/*}" -mindepth 1 -maxdepth 1 \
+		-type d ! -name '.*' -printf '%f\n' 2>/dev/null | LC_ALL=C sort) \
+		<(LC_ALL=C sort -- "$1" 2>/dev/null) | wc -l)
+	printf '\rcredpipe: %d/%d dossiers through the chain...' "$n" \
+		"$((n + left))" >&2
 }
 
 # count_batches - the courier batch folders (OUT/courier/DAY/COURIER-N)
@@ -149,7 +154,10 @@ cmd_run() {
 	if [ -n "$progress_pid" ]; then
 		kill "$progress_pid" 2>/dev/null
 		wait "$progress_pid" 2>/dev/null
-		printf '\r\033[K' >&2
+		# the last count stays on the screen, however short the run
+		# was against the redraws
+		progress_line "$ids_file"
+		printf '\n' >&2
 	fi
 	for i in "${!STAGES[@]}"; do
 		pairs+=("${STAGES[$i]}=${statuses[$i]}")
