@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
 BUILD=$(cd "${CREDPIPE_BUILD:-build/std}" && pwd) || exit 70
 export CREDPIPE_SHARE="$PWD"
+# shellcheck source=tests/cluster/compare.sh
+. tests/cluster/compare.sh
 N=${BENCH_N:-2000}
 STAGE_N=${BENCH_STAGE_N:-300}
 SHARDS=${BENCH_SHARDS:-8}
@@ -73,22 +75,7 @@ fresh_home() {
 	"$BIN/control" init --home "$1" >/dev/null || exit 70
 	"$BIN/records" --home "$1" import "$2/records.xml" >/dev/null || exit 70
 	cp -a "$2/batch/." "$1/inbox/"
-	cat >>"$1/credpipe.conf" <<'EOT'
-SENDER_NAME=学历认证中心 Credential Certification Office
-SENDER_PHONE=01082330000
-SENDER_ADDRESS=北京市海淀区学院路35号
-SENDER_POSTCODE=100083
-EOT
-}
-
-# digest HOME - the results, issued codes and paper numbers masked
-digest() {
-	local f
-	for f in "$1"/out/results/*.xml; do
-		tr -d '\n' <"$f" | sed -e 's/<report code="[0-9A-Z]*"/<report code="*"/' \
-			-e 's/ number="P[0-9]*"/ number="*"/'
-		echo
-	done | sort
+	sender_conf "$1"
 }
 
 # wall COMMAND... - run, print the wall seconds
@@ -137,8 +124,8 @@ run=$(cat "$h2/submit/last")
 
 # 4. the same results?
 same=yes
-digest "$h1" >"$OUT/one.digest"
-digest "$h2" >"$OUT/slurm.digest"
+results_digest "$h1" >"$OUT/one.digest"
+results_digest "$h2" >"$OUT/slurm.digest"
 cmp -s "$OUT/one.digest" "$OUT/slurm.digest" || same="NO (diff $OUT/one.digest $OUT/slurm.digest)"
 # (order_id is the paper report number: numbered in the order of issue)
 csv=yes

@@ -17,6 +17,8 @@ NOW=2026-11-28T09:00:00+08:00
 # shellcheck disable=SC2034
 OPTS=(--now "$NOW" --settle 0 --incomplete-after 0)
 CLUSTER=$TEST_TMP/cluster
+# shellcheck source=tests/cluster/compare.sh
+. "$ROOT/tests/cluster/compare.sh"
 
 cluster_up() {
 	# munged's socket must be reachable by every user (a mktemp -d is 0700)
@@ -48,25 +50,7 @@ samples_home() {
 		{ echo "import into $1 failed" >&2; exit 1; }
 	CREDPIPE_BUILD=$BUILD bash "$ROOT/samples/build.sh" "$1/inbox" >/dev/null
 	find "$1/inbox" -mindepth 1 -exec touch -h -d 2026-11-28T08:00:00+08:00 {} +
-	cat >>"$1/credpipe.conf" <<'EOT'
-SENDER_NAME=学历认证中心 Credential Certification Office
-SENDER_PHONE=01082330000
-SENDER_ADDRESS=北京市海淀区学院路35号
-SENDER_POSTCODE=100083
-EOT
-}
-
-# results_digest HOME - every result file, one line each, sorted: the codes
-# and paper numbers a run issues are random or in issuing order, the rest
-# (outcome, reasons, QR statuses, dates, shipments, waybills) must agree
-results_digest() {
-	local f
-	for f in "$1"/out/results/*.xml; do
-		[ -f "$f" ] || continue
-		tr -d '\n' <"$f" | sed -e 's/<report code="[0-9A-Z]*"/<report code="*"/' \
-			-e 's/ number="P[0-9]*"/ number="*"/'
-		echo
-	done | sort
+	sender_conf "$1"
 }
 
 # issued_once HOME - SPEC §9 across shards: no code, paper number or
