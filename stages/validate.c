@@ -703,7 +703,8 @@ finish_rejected(struct validator *v, const struct result *r)
 		fatal("%s: %s: publishing the result", r->id, path);
 	if (spool_finish(v->cfg, r->id, SPOOL_QUARANTINE,
 	    reason_text(r, reason, sizeof reason)) == -1)
-		fatal("%s: moving to quarantine", r->id);
+		fatal("%s: moving %s/spool/%s to %s/quarantine", r->id,
+		    v->cfg->home, r->id, v->cfg->home);
 }
 
 /* validate_one - judge dossier ID (unless done before) and pass it on */
