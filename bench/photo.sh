@@ -25,10 +25,17 @@
 #
 # Then the large-photo part: five 12-MP (4000x3000) photographs at JPEG
 # quality 92, as a phone writes them, each with one code 700-1100 pixels
-# across, read 4 times over in one process: CPU seconds (user + system) of
-# decode --no-gate, of libjpeg-turbo's full-size decode alone
-# (tests/tools/jpegfloor: RGB as djpeg writes, and --gray, luminance
-# only), median of 3 runs. BENCH_BIG=0 skips it.
+# across, read BENCH_BIG_READS (default 4) times over in one process: CPU
+# seconds (user + system) of decode --no-gate beside libjpeg-turbo's
+# full-size decode alone (tests/tools/jpegfloor: RGB as djpeg writes, and
+# --gray, luminance only), the three alternating run after run (the
+# machine is shared: what runs together is compared), median of
+# BENCH_BIG_RUNS (default 5) runs. BENCH_PARTS says what runs: "classes"
+# (the photograph classes above), "big" (the 12-MP part), both by
+# default; BENCH_BIG=0 is BENCH_PARTS=classes.
+#
+#   BENCH_PARTS=big bash bench/photo.sh              # the 12-MP part alone
+#   BENCH_PARTS=big BENCH_BIG_RUNS=9 bash bench/photo.sh
 set -u
 cd "$(dirname "$0")/.." || exit 70
 BIN=$(cd "${CREDPIPE_BIN:-bin}" && pwd) || exit 70
@@ -47,6 +54,16 @@ done
 command -v zbarimg >/dev/null || { echo "zbarimg missing" >&2; exit 70; }
 HAVE_ZXING=0
 command -v ZXingReader >/dev/null && HAVE_ZXING=1
+
+PARTS=${BENCH_PARTS:-classes big}
+[ "${BENCH_BIG:-1}" = 0 ] && PARTS=classes
+BIG_RUNS=${BENCH_BIG_RUNS:-5}
+BIG_READS=${BENCH_BIG_READS:-4}
+
+# want PART - whether BENCH_PARTS names PART
+want() {
+	[[ " $PARTS " == *" $1 "* ]]
+}
 
 read -r -a CLASSES <<<"${BENCH_CLASSES:-tilt persp mirror curve small light jpeg motion paper v1low damaged}"
 
@@ -148,6 +165,67 @@ read_zxing() {
 	{ print $2, (($1 "\t" $3) in got ? 1 : 0) }' >"$OUT/ok.zxing"
 }
 
+# big - the 12-MP part: decode beside libjpeg-turbo's full-size decode
+big() {
+	local bigdir=$OUT/big big_stamp i r name read_big
+	local -a files=()
+	local -A cpu label
+	mkdir -p "$OUT"
+	big_stamp=$(sha256sum "$QRPHOTO" | cut -c1-16)
+	if [ ! -f "$bigdir/stamp" ] ||
+		[ "$(cat "$bigdir/stamp")" != "$big_stamp" ]; then
+		rm -rf "$bigdir"
+		mkdir -p "$bigdir"
+		for i in 1 2 3 4 5; do
+			"$QRPHOTO" -o "$bigdir/big-$i.jpg" --class tilt --seed "$i" \
+				--width 4000 --height 3000 --quality 92 \
+				--size $((600 + i * 100)) \
+				--text "$(payload tilt "$((2 * i))")"
+		done
+		echo "$big_stamp" >"$bigdir/stamp"
+	fi
+	for ((r = 0; r < BIG_READS; r++)); do files+=("$bigdir"/big-*.jpg); done
+	label=([rgb]="full-size decode (RGB, as djpeg)"
+		[gray]="full-size decode (luminance only)"
+		[decode]="decode --no-gate --image")
+	# the three alternate, run after run: load on the shared machine
+	# falls on all of them alike
+	for ((r = 0; r < BIG_RUNS; r++)); do
+		for name in rgb gray decode; do
+			case $name in
+			rgb) set -- "$JFLOOR" ;;
+			gray) set -- "$JFLOOR" --gray ;;
+			decode) set -- "$BIN/decode" "${PASSES[@]}" --no-gate \
+				--jobs 1 --image ;;
+			esac
+			/usr/bin/time -f '%U %S' -o "$OUT/cpu.big.$name" "$@" \
+				"${files[@]}" >"$OUT/out.big.$name" 2>/dev/null
+			cpu[$name]+="$(awk 'END { print $1 + $2 }' \
+				"$OUT/cpu.big.$name") "
+		done
+	done
+	read_big=$(sort -u "$OUT/out.big.decode" | wc -l)
+	echo
+	echo "12-MP photographs: ${#files[@]} reads of 5 a run, $read_big" \
+		"distinct codes read; CPU (user + system), median of $BIG_RUNS runs"
+	for name in rgb gray decode; do
+		printf '%s\n' ${cpu[$name]} | sort -n | awk -v l="${label[$name]}" \
+			-v n="${#files[@]}" -v runs="${cpu[$name]}" '
+			{ v[NR] = $1 }
+			END { m = v[int((NR + 1) / 2)]; sub(/ $/, "", runs)
+			    printf "%-34s %7.1f ms/photo   (runs, s: %s)\n", l,
+				1000 * m / n, runs }'
+	done | tee "$OUT/big.txt"
+	awk '{ sub(/ ms\/photo.*/, ""); ms[NR] = $NF }
+		END { printf "decode / RGB decode %.2f, decode / luminance decode %.2f\n",
+		    ms[3] / ms[1], ms[3] / ms[2] }' "$OUT/big.txt"
+}
+
+if ! want classes; then
+	if want big; then big; fi
+	exit 0
+fi
+
 generate
 mkdir -p "$OUT"
 mapfile -t FILES < <(cut -f1 "$DIR/list.tsv" | sed "s|^|$DIR/|")
@@ -197,42 +275,5 @@ if [ "$HAVE_ZXING" = 1 ]; then
 		    a, b, more, less }'
 fi
 
-[ "${BENCH_BIG:-1}" = 0 ] && exit 0
-BIGDIR=$OUT/big
-big_stamp=$(sha256sum "$QRPHOTO" | cut -c1-16)
-if [ ! -f "$BIGDIR/stamp" ] || [ "$(cat "$BIGDIR/stamp")" != "$big_stamp" ]; then
-	rm -rf "$BIGDIR"
-	mkdir -p "$BIGDIR"
-	for i in 1 2 3 4 5; do
-		"$QRPHOTO" -o "$BIGDIR/big-$i.jpg" --class tilt --seed "$i" \
-			--width 4000 --height 3000 --quality 92 \
-			--size $((600 + i * 100)) --text "$(payload tilt "$((2 * i))")"
-	done
-	echo "$big_stamp" >"$BIGDIR/stamp"
-fi
-BIG=()
-for r in 1 2 3 4; do BIG+=("$BIGDIR"/big-*.jpg); done
-# cpu NAME COMMAND... - median CPU seconds of 3 runs into C[NAME]
-declare -A C
-cpu() {
-	local name=$1 r v=()
-	shift
-	for r in 1 2 3; do
-		/usr/bin/time -f '%U %S' -o "$OUT/cpu.$name" "$@" \
-			>"$OUT/out.big.$name" 2>/dev/null
-		v+=("$(awk 'END { print $1 + $2 }' "$OUT/cpu.$name")")
-	done
-	C[$name]=$(printf '%s\n' "${v[@]}" | sort -n | sed -n 2p)
-}
-cpu rgb "$JFLOOR" "${BIG[@]}"
-cpu gray "$JFLOOR" --gray "${BIG[@]}"
-cpu decode "$BIN/decode" "${PASSES[@]}" --no-gate --jobs 1 --image "${BIG[@]}"
-read_big=$(sort -u "$OUT/out.big.decode" | wc -l)
-echo
-echo "12-MP photographs (${#BIG[@]} reads of 5, $read_big distinct codes read):"
-declare -A L=([rgb]="full-size decode (RGB, as djpeg)"
-	[gray]="full-size decode (luminance only)" [decode]="decode --no-gate")
-for name in rgb gray decode; do
-	awk -v l="${L[$name]}" -v c="${C[$name]}" -v n="${#BIG[@]}" 'BEGIN {
-		printf "%-34s %6.2f s CPU %7.1f ms/photo\n", l, c, 1000 * c / n }'
-done
+
+if want big; then big; fi
