@@ -85,6 +85,16 @@ enum image_format image_reader_format(const struct image_reader *r);
  */
 int image_reader_scaled(struct image_reader *r, unsigned denom,
     struct image *img, char *why, size_t size);
+struct jpeg_rows;
+/*
+ * image_reader_scaled_rows - the same decode row by row in the stored
+ * orientation, *W×*H (jpeg.h's jpeg_rows: read, take, close, which may
+ * come before the last row); *ORIENTATION the EXIF tag to show it with.
+ * 0, or -1 with WHY.
+ */
+int image_reader_scaled_rows(struct image_reader *r, unsigned denom,
+    struct jpeg_rows **jr, unsigned *w, unsigned *h, int *orientation,
+    char *why, size_t size);
 /* image_reader_close - release the reader */
 void image_reader_close(struct image_reader *r);
 

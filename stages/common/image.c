@@ -696,6 +696,24 @@ image_reader_scaled(struct image_reader *r, unsigned denom,
 	    why, size);
 }
 
+/*
+ * image_reader_scaled_rows - the same decode row by row, stored
+ * orientation, to be ended early (jpeg_rows); *ORIENTATION the EXIF tag
+ */
+int
+image_reader_scaled_rows(struct image_reader *r, unsigned denom,
+    struct jpeg_rows **jr, unsigned *w, unsigned *h, int *orientation,
+    char *why, size_t size)
+{
+	*jr = NULL;
+	if (r->format != IMAGE_JPEG) {
+		text_say(why, size, "only a JPEG can be decoded scaled");
+		return -1;
+	}
+	*orientation = r->jpeg_header.orientation;
+	return jpeg_rows_open(r->data, r->len, denom, jr, w, h, why, size);
+}
+
 /* image_reader_close - release the reader */
 void
 image_reader_close(struct image_reader *r)

@@ -14,14 +14,19 @@
  *    EOI after the first SOS is the end of the image; an EOI inside an
  *    EXIF thumbnail comes before it and does not count;
  *  - libjpeg's error_exit would call exit(): ours formats the message and
- *    longjmps back to jpeg_decode_gray, which frees what it allocated;
+ *    longjmps back to the jpeg_rows_* call that was in libjpeg; the
+ *    decode is then only good for jpeg_rows_close, which frees it all;
  *    "premature end of data" is only a warning to libjpeg (it paints the
  *    rest gray), to us it is a truncated file;
  *  - a progressive file can hold any number of scans, each a pass over
  *    the whole coefficient buffer: more than JPEG_MAX_SCANS is refused,
  *    and libjpeg's own memory is capped at JPEG_MAX_MEMORY;
  *  - Adobe CMYK is stored inverted, YCCK comes out of libjpeg as such
- *    CMYK: both become gray as the ink would look on white paper.
+ *    CMYK: both become gray as the ink would look on white paper;
+ *  - jpeg_rows decodes row by row in the stored orientation and may be
+ *    closed half-way: Huffman decoding of every coefficient is most of
+ *    the cost of a large photograph even DCT-scaled, and the rows below
+ *    a code already read need not be decoded at all (qrscan.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -280,17 +285,14 @@ cmyk_to_gray(const unsigned char *in, unsigned char *out, unsigned width,
 	}
 }
 
-/*
- * orient - the pixels of SRC (W×H as stored) as EXIF ORIENTATION says
- * they are shown, into a new buffer; *OW × *OH its size. NULL: no memory.
- */
-static unsigned char *
-orient(const unsigned char *src, unsigned w, unsigned h, int orientation,
+/* jpeg_orient - the pixels of SRC as EXIF ORIENTATION shows them */
+unsigned char *
+jpeg_orient(const unsigned char *src, unsigned w, unsigned h, int orientation,
     unsigned *ow, unsigned *oh)
 {
 	int swap = orientation >= 5;
 	unsigned dw = swap ? h : w, dh = swap ? w : h;
-	unsigned char *dst = malloc((size_t)w * h);
+	unsigned char *dst = malloc((size_t)w * h + 1);
 
 	if (dst == NULL)
 		return NULL;
@@ -319,111 +321,230 @@ orient(const unsigned char *src, unsigned w, unsigned h, int orientation,
 }
 
 /*
- * decode - the libjpeg part of jpeg_decode_gray. Everything it allocates
- * hangs off *GRAY and *ROW so that the caller frees it after a longjmp
- * (locals changed after setjmp would be indeterminate there).
+ * upright_point - where the stored pixel (SX, SY) of a W×H raster is
+ * shown under ORIENTATION: jpeg_orient's mapping, inverted case by case
  */
-static int
-decode(struct jpeg_decompress_struct *cinfo, struct jpeg_failure *f,
-    const unsigned char *data, size_t n, unsigned denom,
-    unsigned char **gray, unsigned char **row, unsigned *w, unsigned *h)
+static void
+upright_point(int orientation, int w, int h, int sx, int sy, int *x, int *y)
 {
-	struct jpeg_progress_mgr progress;
-	int cmyk, inverted;
+	switch (orientation) {
+	case 2: *x = w - 1 - sx; *y = sy; break;
+	case 3: *x = w - 1 - sx; *y = h - 1 - sy; break;
+	case 4: *x = sx; *y = h - 1 - sy; break;
+	case 5: *x = sy; *y = sx; break;
+	case 6: *x = h - 1 - sy; *y = sx; break;
+	case 7: *x = h - 1 - sy; *y = w - 1 - sx; break;
+	case 8: *x = sy; *y = w - 1 - sx; break;
+	default: *x = sx; *y = sy; break;
+	}
+}
 
-	cinfo->err = jpeg_std_error(&f->pub);
-	f->pub.error_exit = on_error;
-	f->pub.emit_message = on_message;
-	if (setjmp(f->back))
+/* jpeg_orient_box - a box of the stored raster in shown pixels */
+void
+jpeg_orient_box(int orientation, unsigned w, unsigned h, int box[4])
+{
+	int ax, ay, bx, by;
+
+	upright_point(orientation, (int)w, (int)h, box[0], box[1], &ax, &ay);
+	upright_point(orientation, (int)w, (int)h, box[2] - 1, box[3] - 1,
+	    &bx, &by);
+	box[0] = ax < bx ? ax : bx;
+	box[1] = ay < by ? ay : by;
+	box[2] = (ax > bx ? ax : bx) + 1;
+	box[3] = (ay > by ? ay : by) + 1;
+}
+
+/*
+ * struct jpeg_rows - one decode in progress. Everything lives here, on
+ * the heap, so that after libjpeg longjmps back into a jpeg_rows_*
+ * function nothing it needs is a local changed since setjmp (those are
+ * indeterminate after the jump).
+ */
+struct jpeg_rows {
+	struct jpeg_decompress_struct cinfo;
+	struct jpeg_failure fail;
+	struct jpeg_progress_mgr progress;
+	int created;            /* cinfo holds libjpeg's state */
+	int failed;             /* an error left it unusable */
+	int finished;           /* jpeg_finish_decompress done */
+	int cmyk, inverted;
+	unsigned width, height; /* as stored, scaled */
+	unsigned denom;         /* 1, 2, 4 or 8 */
+	unsigned done;          /* rows decoded */
+	unsigned upto;          /* rows the current read goes to */
+	unsigned char *gray;    /* width × height */
+	unsigned char *row;     /* one CMYK row */
+};
+
+/* jpeg_rows_open - header read, buffers ready, no row decoded */
+int
+jpeg_rows_open(const unsigned char *data, size_t n, unsigned denom,
+    struct jpeg_rows **out, unsigned *w, unsigned *h, char *why,
+    size_t size)
+{
+	struct jpeg_rows *jr;
+	struct jpeg_decompress_struct *cinfo;
+
+	*out = NULL;
+	if ((jr = calloc(1, sizeof *jr)) == NULL) {
+		text_say(why, size, "out of memory");
 		return -1;
+	}
+	jr->denom = denom == 2 || denom == 4 || denom == 8 ? denom : 1;
+	cinfo = &jr->cinfo;
+	cinfo->err = jpeg_std_error(&jr->fail.pub);
+	jr->fail.pub.error_exit = on_error;
+	jr->fail.pub.emit_message = on_message;
+	if (setjmp(jr->fail.back)) {
+		text_say(why, size, "%s", jr->fail.why);
+		jpeg_rows_close(jr);
+		return -1;
+	}
 	jpeg_create_decompress(cinfo);
+	jr->created = 1;
 	cinfo->mem->max_memory_to_use = JPEG_MAX_MEMORY;
-	memset(&progress, 0, sizeof progress);
-	progress.progress_monitor = on_progress;
-	cinfo->progress = &progress;
+	jr->progress.progress_monitor = on_progress;
+	cinfo->progress = &jr->progress;
 	jpeg_mem_src(cinfo, data, (unsigned long)n);
 	(void)jpeg_read_header(cinfo, TRUE);
 	if ((unsigned long long)cinfo->image_width * cinfo->image_height >
 	    IMAGE_MAX_PIXELS) {
-		text_say(f->why, sizeof f->why, "declares %u×%u pixels, more than "
-		    "%lu megapixels", cinfo->image_width, cinfo->image_height,
-		    IMAGE_MAX_PIXELS / 1000000);
-		return -1;
+		text_say(jr->fail.why, sizeof jr->fail.why, "declares %u×%u "
+		    "pixels, more than %lu megapixels", cinfo->image_width,
+		    cinfo->image_height, IMAGE_MAX_PIXELS / 1000000);
+		longjmp(jr->fail.back, 1);
 	}
-	cmyk = cinfo->jpeg_color_space == JCS_CMYK ||
+	jr->cmyk = cinfo->jpeg_color_space == JCS_CMYK ||
 	    cinfo->jpeg_color_space == JCS_YCCK;
-	inverted = cinfo->saw_Adobe_marker;
-	cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
+	jr->inverted = cinfo->saw_Adobe_marker;
+	cinfo->out_color_space = jr->cmyk ? JCS_CMYK : JCS_GRAYSCALE;
 	cinfo->scale_num = 1;
-	cinfo->scale_denom = denom;
+	cinfo->scale_denom = jr->denom;
 	cinfo->dct_method = JDCT_ISLOW;
 	(void)jpeg_start_decompress(cinfo);
-	*w = cinfo->output_width;
-	*h = cinfo->output_height;
-	*gray = malloc((size_t)*w * *h);
-	if (cmyk)
-		*row = malloc((size_t)*w * 4);
-	if (*gray == NULL || (cmyk && *row == NULL)) {
-		text_say(f->why, sizeof f->why, "out of memory for %u×%u pixels",
-		    *w, *h);
-		return -1;
+	jr->width = cinfo->output_width;
+	jr->height = cinfo->output_height;
+	jr->gray = malloc((size_t)jr->width * jr->height);
+	if (jr->cmyk)
+		jr->row = malloc((size_t)jr->width * 4);
+	if (jr->gray == NULL || (jr->cmyk && jr->row == NULL)) {
+		text_say(jr->fail.why, sizeof jr->fail.why, "out of memory "
+		    "for %u×%u pixels", jr->width, jr->height);
+		longjmp(jr->fail.back, 1);
 	}
-	while (cinfo->output_scanline < cinfo->output_height) {
-		unsigned y = cinfo->output_scanline;
-		JSAMPROW dst = cmyk ? *row : *gray + (size_t)*w * y;
-
-		if (jpeg_read_scanlines(cinfo, &dst, 1) != 1)
-			break;
-		if (cmyk)
-			cmyk_to_gray(*row, *gray + (size_t)*w * y, *w,
-			    inverted);
-	}
-	(void)jpeg_finish_decompress(cinfo);
+	*out = jr;
+	*w = jr->width;
+	*h = jr->height;
 	return 0;
 }
 
-/* jpeg_decode_gray - decode, reduce to gray, orient */
+/*
+ * jpeg_rows_read - decode the stored rows up to UPTO; the last row read
+ * also reads the file to its end marker (jpeg_finish_decompress)
+ */
+int
+jpeg_rows_read(struct jpeg_rows *jr, unsigned upto, char *why, size_t size)
+{
+	struct jpeg_decompress_struct *cinfo = &jr->cinfo;
+
+	if (jr->failed) {
+		text_say(why, size, "%s", jr->fail.why);
+		return -1;
+	}
+	jr->upto = upto < jr->height ? upto : jr->height;
+	if (setjmp(jr->fail.back)) {
+		jr->failed = 1;
+		text_say(why, size, "%s", jr->fail.why);
+		return -1;
+	}
+	while (jr->done < jr->upto) {
+		JSAMPROW dst = jr->cmyk ? jr->row : jr->gray +
+		    (size_t)jr->width * jr->done;
+
+		if (jpeg_read_scanlines(cinfo, &dst, 1) != 1) {
+			text_say(jr->fail.why, sizeof jr->fail.why, "invalid "
+			    "JPEG (no row %u of %u)", jr->done, jr->height);
+			longjmp(jr->fail.back, 1);
+		}
+		if (jr->cmyk)
+			cmyk_to_gray(jr->row, jr->gray + (size_t)jr->width *
+			    jr->done, jr->width, jr->inverted);
+		jr->done++;
+	}
+	if (jr->done == jr->height && !jr->finished) {
+		(void)jpeg_finish_decompress(cinfo);
+		jr->finished = 1;
+	}
+	return 0;
+}
+
+/* jpeg_rows_gray - the stored raster, valid for the rows read */
+const unsigned char *
+jpeg_rows_gray(const struct jpeg_rows *jr)
+{
+	return jr->gray;
+}
+
+/* jpeg_rows_take - the whole raster, shown as ORIENTATION says, to IMG */
+int
+jpeg_rows_take(struct jpeg_rows *jr, int orientation, struct image *img,
+    char *why, size_t size)
+{
+	unsigned char *gray = jr->gray;
+	unsigned w = jr->width, h = jr->height;
+
+	memset(img, 0, sizeof *img);
+	if (jr->done < jr->height) {
+		text_say(why, size, "JPEG not decoded to its last row");
+		return -1;
+	}
+	if (orientation != 1) {
+		if ((gray = jpeg_orient(jr->gray, w, h, orientation, &w,
+		    &h)) == NULL) {
+			text_say(why, size, "out of memory");
+			return -1;
+		}
+		free(jr->gray);
+	}
+	jr->gray = NULL;
+	img->width = w;
+	img->height = h;
+	img->gray = gray;
+	return 0;
+}
+
+/*
+ * jpeg_rows_close - release the decode, finished or not: the rows below
+ * those read are never entropy-decoded
+ */
+void
+jpeg_rows_close(struct jpeg_rows *jr)
+{
+	if (jr == NULL)
+		return;
+	if (jr->created)
+		jpeg_destroy_decompress(&jr->cinfo);
+	free(jr->row);
+	free(jr->gray);
+	free(jr);
+}
+
+/* jpeg_decode_gray - decode every row, reduce to gray, orient */
 int
 jpeg_decode_gray(const unsigned char *data, size_t n,
     const struct jpeg_header *hd, unsigned denom, struct image *img,
     char *why, size_t size)
 {
-	struct jpeg_decompress_struct cinfo;
-	struct jpeg_failure *f;
-	unsigned char *gray = NULL, *row = NULL, *upright;
-	unsigned w = 0, h = 0;
+	struct jpeg_rows *jr;
+	unsigned w, h;
 	int rc;
 
 	memset(img, 0, sizeof *img);
-	if (denom != 1 && denom != 2 && denom != 4 && denom != 8)
-		denom = 1;
-	/* on the heap: jmp_buf and message outlive nothing on this frame */
-	if ((f = calloc(1, sizeof *f)) == NULL) {
-		text_say(why, size, "out of memory");
+	if (jpeg_rows_open(data, n, denom, &jr, &w, &h, why, size) == -1)
 		return -1;
-	}
-	memset(&cinfo, 0, sizeof cinfo);
-	rc = decode(&cinfo, f, data, n, denom, &gray, &row, &w, &h);
-	jpeg_destroy_decompress(&cinfo);
-	free(row);
-	if (rc == -1) {
-		text_say(why, size, "%s", f->why);
-		free(gray);
-		free(f);
-		return -1;
-	}
-	free(f);
-	if (hd->orientation != 1) {
-		upright = orient(gray, w, h, hd->orientation, &w, &h);
-		free(gray);
-		if (upright == NULL) {
-			text_say(why, size, "out of memory");
-			return -1;
-		}
-		gray = upright;
-	}
-	img->width = w;
-	img->height = h;
-	img->gray = gray;
-	return 0;
+	rc = jpeg_rows_read(jr, h, why, size);
+	if (rc == 0)
+		rc = jpeg_rows_take(jr, hd->orientation, img, why, size);
+	jpeg_rows_close(jr);
+	return rc;
 }

@@ -207,6 +207,101 @@ test_scaled(void)
 	free(d);
 }
 
+/*
+ * test_rows - the row-by-row decode: the rows read before it is closed
+ * half-way are those of the whole decode, in the stored orientation, and
+ * take turns the whole raster upright; closing half-way frees it all
+ * (the sanitizer build's leak check)
+ */
+static void
+test_rows(void)
+{
+	struct spec s = { 6, 3, 0, 0 };
+	unsigned char *d;
+	unsigned long n = encode(&s, &d);
+	struct jpeg_rows *jr;
+	struct image whole, img;
+	char why[256];
+	unsigned w, h;
+	int rc, same;
+
+	CHECK(decode_buf(d, n, 1, &whole, why, sizeof why) == 0,
+	    "rows: the whole decode");
+	rc = jpeg_rows_open(d, n, 1, &jr, &w, &h, why, sizeof why);
+	CHECK(rc == 0 && w == H && h == W, "rows: open, %ux%u as stored", H,
+	    W);
+	if (rc == 0) {
+		unsigned char *stored_ok;
+		unsigned ow, oh;
+
+		CHECK(jpeg_rows_read(jr, h / 2, why, sizeof why) == 0,
+		    "rows: the top half read");
+		CHECK(jpeg_rows_take(jr, 6, &img, why, sizeof why) == -1,
+		    "rows: no upright raster before the last row");
+		/* the stored top half, turned, is the right half shown */
+		stored_ok = jpeg_orient(jpeg_rows_gray(jr), w, h / 2, 6, &ow,
+		    &oh);
+		same = stored_ok != NULL && ow == W / 2 && oh == H;
+		for (unsigned y = 0; same && y < oh; y++)
+			same = memcmp(stored_ok + (size_t)ow * y, whole.gray +
+			    (size_t)W * y + W / 2, ow) == 0;
+		CHECK(same, "rows: the top stored half is the whole decode's "
+		    "right half");
+		free(stored_ok);
+		jpeg_rows_close(jr);
+	}
+	rc = jpeg_rows_open(d, n, 1, &jr, &w, &h, why, sizeof why);
+	if (rc == 0) {
+		rc = jpeg_rows_read(jr, h, why, sizeof why);
+		CHECK(rc == 0 && jpeg_rows_take(jr, 6, &img, why,
+		    sizeof why) == 0 && upright(&img) &&
+		    memcmp(img.gray, whole.gray, (size_t)W * H) == 0,
+		    "rows: every row read, taken upright as the whole decode");
+		if (rc == 0)
+			image_free(&img);
+		jpeg_rows_close(jr);
+	}
+	image_free(&whole);
+	free(d);
+}
+
+/*
+ * test_orient_box - a box of a stored raster lands, for each
+ * orientation, where jpeg_orient puts its pixels
+ */
+static void
+test_orient_box(void)
+{
+	enum { SW = 12, SH = 7 };
+	unsigned char src[SW * SH];
+
+	memset(src, 0, sizeof src);
+	for (int y = 1; y < 4; y++)
+		for (int x = 2; x < 7; x++)
+			src[SW * y + x] = 255;
+	for (int o = 1; o <= 8; o++) {
+		int box[4] = { 2, 1, 7, 4 }, seen[4] = { 99, 99, -1, -1 };
+		unsigned ow, oh;
+		unsigned char *up = jpeg_orient(src, SW, SH, o, &ow, &oh);
+
+		jpeg_orient_box(o, SW, SH, box);
+		for (unsigned y = 0; up != NULL && y < oh; y++)
+			for (unsigned x = 0; x < ow; x++)
+				if (up[ow * y + x] == 255) {
+					seen[0] = (int)x < seen[0] ? (int)x : seen[0];
+					seen[1] = (int)y < seen[1] ? (int)y : seen[1];
+					seen[2] = (int)x + 1 > seen[2] ? (int)x + 1 :
+					    seen[2];
+					seen[3] = (int)y + 1 > seen[3] ? (int)y + 1 :
+					    seen[3];
+				}
+		CHECK(up != NULL && memcmp(box, seen, sizeof box) == 0,
+		    "orientation %d: the box is where its pixels are shown "
+		    "(%d,%d-%d,%d)", o, seen[0], seen[1], seen[2], seen[3]);
+		free(up);
+	}
+}
+
 /* test_broken - truncated, cut headers, hostile EXIF, too many pixels */
 static void
 test_broken(void)
@@ -304,6 +399,8 @@ main(void)
 		return 1;
 	test_layouts();
 	test_scaled();
+	test_rows();
+	test_orient_box();
 	test_broken();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
