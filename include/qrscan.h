@@ -47,6 +47,7 @@ struct qrscan_stats {
 	int over_budget;        /* stopped by the time budget */
 	double gate_ms;         /* CPU time the gate took */
 	int scale;              /* read at 1/scale (JPEG DCT scaling), or 0 */
+	int rows;               /* percent of the scaled rows decoded */
 };
 
 /* qrscan_new - a scanner for one worker; NULL on out of memory */

@@ -192,6 +192,7 @@ scan_worker(void *arg, int fd, struct sandbox_msg *out)
 	sandbox_put_int(out, TAG_STATS, st->passes);
 	sandbox_put_int(out, TAG_STATS, (long long)(st->gate_ms * 1000));
 	sandbox_put_int(out, TAG_STATS, st->scale);
+	sandbox_put_int(out, TAG_STATS, st->rows);
 	for (int i = 0; i < sa.ncodes; i++) {
 		const struct scan_code *sc = &sa.codes[i];
 
@@ -255,7 +256,7 @@ static int
 read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
     struct qrscan_stats *st)
 {
-	long long rc, v[6];
+	long long rc, v[7];
 	int i;
 
 	if (sandbox_get_int(m, TAG_RC, -1, 0, &rc) == -1 ||
@@ -263,7 +264,7 @@ read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
 	    -1 || sandbox_get_str(m, TAG_MESSAGE, sa->message,
 	    sizeof sa->message) == -1)
 		return -2;
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		if (sandbox_get_int(m, TAG_STATS, 0, 1LL << 40, &v[i]) == -1)
 			return -2;
 	st->candidates = (int)v[0];
@@ -272,6 +273,7 @@ read_answer(struct sandbox_msg *m, struct scan_attachment *sa,
 	st->passes = (int)v[3];
 	st->gate_ms = (double)v[4] / 1000;
 	st->scale = (int)v[5];
+	st->rows = (int)v[6];
 	if (read_codes(m, sa) == -1 ||
 	    (strcmp(sa->status, "ok") != 0 && strcmp(sa->status,
 	    "unreadable") != 0 && strcmp(sa->status, "error") != 0)) {
@@ -464,16 +466,19 @@ worker(void *arg)
 			    !q->args->no_gate, q->lim.time_s };
 
 			struct qrscan_stats st;
+			char scaled[64] = "";
 
 			if (scan_limited(&q->lim, qs, q->files[j.file], &opt,
 			    &q->sas[j.file], &st) == -1)
 				j.failed = 1;
+			if (st.scale > 1)
+				snprintf(scaled, sizeof scaled, ", read at 1/%d "
+				    "(%d%% of its rows decoded)", st.scale,
+				    st.rows);
 			log_info("%s: %d finder candidates, %d code-like "
-			    "triples (%.1f ms), %d regions, %d passes%s%.0d",
+			    "triples (%.1f ms), %d regions, %d passes%s",
 			    q->files[j.file], st.candidates, st.triples,
-			    st.gate_ms, st.regions, st.passes,
-			    st.scale > 1 ? ", read at 1/" : "",
-			    st.scale > 1 ? st.scale : 0);
+			    st.gate_ms, st.regions, st.passes, scaled);
 		}
 		workq_finish(q->wq, seq, &j);
 	}

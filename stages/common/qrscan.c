@@ -76,6 +76,7 @@
 #include <zbar.h>
 
 #include "image.h"
+#include "jpeg.h"
 #include "log.h"
 #include "qrgate.h"
 #include "qrscan.h"
@@ -89,6 +90,15 @@
  */
 #define QRSCAN_DCT_MIN (4000UL * 1000)
 #define QRSCAN_DCT_PIXELS (700UL * 1000)
+/*
+ * the scaled look decodes rows in QRSCAN_STRIPS strips and asks the gate
+ * from strip QRSCAN_STRIP_FIRST on, over the last QRSCAN_BAND_PART of
+ * the rows (scan_scaled); at most QRSCAN_EARLY_TRIED boxes are read there
+ */
+#define QRSCAN_STRIPS 8
+#define QRSCAN_STRIP_FIRST 3
+#define QRSCAN_BAND_PART 2
+#define QRSCAN_EARLY_TRIED 8
 /* the largest view the up pass doubles, pixels */
 #define QRSCAN_UP_MAX (1000UL * 1000)
 
@@ -943,38 +953,254 @@ scaled_boxes(struct qrscan *qs, const struct image *small,
 }
 
 /*
+ * struct early - a large JPEG's scaled look while its rows arrive: the
+ * raster as stored (EXIF orientation not applied), what is decoded,
+ * and the boxes already read
+ */
+struct early {
+	struct jpeg_rows *jr;
+	const unsigned char *gray;
+	unsigned w, h;          /* the stored raster */
+	unsigned done;          /* rows decoded */
+	int orientation;        /* EXIF, 1..8 */
+	struct qrgate_box tried[QRSCAN_EARLY_TRIED];
+	int ntried;
+};
+
+/* early_tried - whether BX is mostly a box E already read */
+static int
+early_tried(const struct early *e, const struct qrgate_box *bx)
+{
+	long long area = (long long)(bx->x1 - bx->x0) * (bx->y1 - bx->y0);
+
+	for (int i = 0; i < e->ntried; i++) {
+		const struct qrgate_box *t = &e->tried[i];
+		int x0 = t->x0 > bx->x0 ? t->x0 : bx->x0;
+		int x1 = t->x1 < bx->x1 ? t->x1 : bx->x1;
+		int y0 = t->y0 > bx->y0 ? t->y0 : bx->y0;
+		int y1 = t->y1 < bx->y1 ? t->y1 : bx->y1;
+
+		if (x1 > x0 && y1 > y0 &&
+		    (long long)(x1 - x0) * (y1 - y0) * 2 > area)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * early_read - one zbar pass on BX of E's stored raster (its rows
+ * decoded), turned upright first: zbar's positions are then those of the
+ * upright view, and a mirrored orientation is undone. The codes found
+ * (boxes in upright scaled pixels) or -1 out of memory.
+ */
+static int
+early_read(struct qrscan *qs, struct early *e, const struct qrgate_box *bx,
+    struct scan_attachment *sa)
+{
+	unsigned w = (unsigned)(bx->x1 - bx->x0), h = (unsigned)(bx->y1 - bx->y0);
+	int ub[4] = { bx->x0, bx->y0, bx->x1, bx->y1 };
+	unsigned char *upright = NULL;
+	struct view v = { NULL, w, h, 1 };
+	int before = sa->ncodes, n;
+
+	if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) == -1)
+		return -1;
+	for (unsigned y = 0; y < h; y++)
+		memcpy(qs->crop + (size_t)y * w, e->gray +
+		    (size_t)(bx->y0 + (int)y) * e->w + bx->x0, w);
+	v.gray = qs->crop;
+	if (e->orientation != 1) {
+		if ((upright = jpeg_orient(qs->crop, w, h, e->orientation,
+		    &v.width, &v.height)) == NULL)
+			return -1;
+		v.gray = upright;
+	}
+	jpeg_orient_box(e->orientation, e->w, e->h, ub);
+	qs->last.regions++;
+	qs->last.passes++;
+	n = zbar_view(qs, &v, 0, "scaled", sa);
+	free(upright);
+	if (n == -1)
+		return -1;
+	for (int k = before; k < sa->ncodes; k++) {
+		sa->codes[k].x += ub[0];
+		sa->codes[k].y += ub[1];
+	}
+	return sa->ncodes - before;
+}
+
+/*
+ * early_extent - the rows BX (a box of GR, placed over rows from BAND0
+ * on, cut by the last row decoded or by the band's top, at neither
+ * side) would cover were they all seen: add_box's box is the finder
+ * centres' square with the same margin on every side, so a box whose
+ * top is not cut is as tall as it is wide; one cut at its top begins a
+ * third of its width above the topmost finder centre in it and ends two
+ * thirds below (the margin is a third of the width for an upright code,
+ * 0.29 for a 45-degree one; tighten takes 0.23 of the height again).
+ * The rows above the band are decoded: only the gate did not look
+ * there. 0 when no candidate lies in it.
+ */
+static int
+early_extent(const struct qrgate_result *gr, int band0, int h,
+    struct qrgate_box *bx)
+{
+	int top = -1, wd = bx->x1 - bx->x0;
+
+	if (bx->y0 > band0) {
+		/* its top is not cut: as tall as it is wide */
+		bx->y1 = bx->y0 + wd < h ? bx->y0 + wd : h;
+		return 1;
+	}
+
+	for (int i = 0; i < gr->ncandidates; i++) {
+		const struct qrgate_candidate *c = &gr->c[i];
+		int y = c->y + band0;
+
+		if (c->x >= bx->x0 && c->x < bx->x1 && y >= bx->y0 &&
+		    y < bx->y1 && (top == -1 || y < top))
+			top = y;
+	}
+	if (top == -1)
+		return 0;
+	bx->y0 = top - wd / 3 > 0 ? top - wd / 3 : 0;
+	bx->y1 = top + wd * 2 / 3 < h ? top + wd * 2 / 3 : h;
+	return 1;
+}
+
+/*
+ * early_look - the gate over the last rows decoded of E (a band of half
+ * the view: a code taller than that waits for the whole view), then one
+ * zbar pass on each box it places, as scaled_boxes does on the whole
+ * view. A box cut by the last row decoded is a code seen whole (its
+ * three finders are in) whose margin is not yet: early_extent says how
+ * far down it reaches, and the rows down to there are decoded for it;
+ * one cut at the band's top (the margin above a code is a whole side)
+ * is placed the same way; a box cut at a side waits for more rows. The
+ * codes found, or -1 (SA says why: out of memory or a corrupt file,
+ * which the full decode will name again).
+ */
+static int
+early_look(struct qrscan *qs, struct early *e, struct scan_attachment *sa)
+{
+	struct qrgate_result gr;
+	unsigned band0 = e->done > e->h / QRSCAN_BAND_PART ?
+	    e->done - e->h / QRSCAN_BAND_PART : 0;
+	int found = 0, last = (int)e->done;
+
+	if (qrgate_scan(qs->gate, e->gray + (size_t)band0 * e->w, e->w,
+	    e->done - band0, e->w, 1, &gr) == -1)
+		return -1;
+	qs->last.candidates = gr.ncandidates;
+	qs->last.confirmed = gr.nconfirmed;
+	qs->last.triples = gr.ntriples;
+	if (gr.ntriples == 0)
+		return 0;
+	for (int b = 0; b < gr.nboxes; b++) {
+		struct qrgate_box bx = gr.box[b];
+		int n, cut;
+
+		bx.y0 += (int)band0;
+		bx.y1 += (int)band0;
+		cut = (bx.y1 >= last && e->done < e->h) || bx.y0 == (int)band0;
+		if (cut && (bx.x0 == 0 || bx.x1 == (int)e->w ||
+		    !early_extent(&gr, (int)band0, (int)e->h, &bx)))
+			continue;
+		tighten(&bx, (int)e->w, (int)e->h);
+		if ((long long)(bx.x1 - bx.x0) * (bx.y1 - bx.y0) * 3 >=
+		    (long long)e->w * e->h * 2 || early_tried(e, &bx))
+			continue;
+		if ((unsigned)bx.y1 > e->done) {
+			if (jpeg_rows_read(e->jr, (unsigned)bx.y1, sa->message,
+			    sizeof sa->message) == -1)
+				return -1;
+			e->done = (unsigned)bx.y1;
+		}
+		/* a box guessed at gets another look with more rows */
+		if (!cut && e->ntried < QRSCAN_EARLY_TRIED)
+			e->tried[e->ntried++] = bx;
+		if ((n = early_read(qs, e, &bx, sa)) == -1) {
+			snprintf(sa->message, sizeof sa->message,
+			    "out of memory while decoding");
+			return -1;
+		}
+		found += n;
+	}
+	return found;
+}
+
+/*
  * scan_scaled - a large JPEG looked at through DCT scaling first: a
  * 12-MP phone photograph decoded at 1/4 skips most of the IDCT and all
  * of the colour conversion of its full decode, and a code that fills a
  * fair part of the frame is still 3 or more pixels a module there. The
  * look is one zbar pass (more passes at this size cost more than the
- * full decode they try to spare), on the gate's regions first
- * (scaled_boxes), on the whole view only when they read nothing; the
- * scale is the smallest that keeps QRSCAN_DCT_PIXELS (at 1/8 zbar read
- * two of the five 12-MP photographs of bench/photo.sh, at 1/4 all five:
- * a 1/8 look first would mostly add a decode). 0 (SA holds what was
+ * full decode they try to spare), on the gate's regions first, on the
+ * whole view only when they read nothing; the scale is the smallest
+ * that keeps QRSCAN_DCT_PIXELS (at 1/8 zbar read two of the five 12-MP
+ * photographs of bench/photo.sh, at 1/4 all five: a 1/8 look first
+ * would mostly add a decode).
+ *
+ * Even scaled, Huffman decoding every coefficient of the file is most of
+ * the time (perf: two thirds of a 12-MP photograph's), and no scale
+ * spares it; only rows never decoded do. So the rows arrive in strips,
+ * stored as the camera wrote them, and from the third eighth on the gate
+ * looks at each new strip with the rows above it (early_look): a code
+ * read there, when it is all that is wanted (found_enough), ends the
+ * decode, and the rows below it are never read. Phone photographs hold
+ * the code near the middle: the five of bench/photo.sh end at 0.7-0.9
+ * of the rows. Otherwise the whole view, upright, gets the look as
+ * before (scaled_boxes, then the whole view). 0 (SA holds what was
  * found, boxes in page pixels; the caller decides whether the full size
- * is needed), -1 out of memory (SA says why). A scaled decode that fails is no error: the
- * full decode names the fault.
+ * is needed), -1 out of memory (SA says why). A scaled decode that fails
+ * is no error: the full decode names the fault.
  */
 static int
 scan_scaled(struct qrscan *qs, struct image_reader *r, unsigned w,
-    unsigned h, struct scan_attachment *sa)
+    unsigned h, const struct qrscan_options *opt,
+    struct scan_attachment *sa)
 {
-	unsigned denom = 8;
+	unsigned denom = 8, strip;
+	struct early e;
 	struct image small;
 	struct view v;
 	char why[256];
-	int before = sa->ncodes, rc;
+	int before = sa->ncodes, rc = 0;
 
 	while (denom > 1 && (unsigned long long)(w / denom) * (h / denom) <
 	    QRSCAN_DCT_PIXELS)
 		denom /= 2;
-	if (denom == 1 || image_reader_scaled(r, denom, &small, why,
-	    sizeof why) == -1)
+	memset(&e, 0, sizeof e);
+	if (denom == 1 || image_reader_scaled_rows(r, denom, &e.jr, &e.w,
+	    &e.h, &e.orientation, why, sizeof why) == -1)
 		return 0;
 	qs->last.scale = (int)denom;
-	if ((rc = scaled_boxes(qs, &small, sa)) == 0) {
+	e.gray = jpeg_rows_gray(e.jr);
+	strip = e.h / QRSCAN_STRIPS ? e.h / QRSCAN_STRIPS : 1;
+	for (unsigned k = QRSCAN_STRIP_FIRST; k < QRSCAN_STRIPS; k++) {
+		if (k * strip <= e.done)
+			continue;
+		if (jpeg_rows_read(e.jr, k * strip, why, sizeof why) == -1)
+			goto failed;
+		e.done = k * strip;
+		if (early_look(qs, &e, sa) == -1) {
+			if (strstr(sa->message, "out of memory") != NULL)
+				goto oom;
+			sa->message[0] = '\0';
+			goto failed;
+		}
+		if (found_enough(opt, sa))
+			goto scaled;
+	}
+	if (jpeg_rows_read(e.jr, e.h, why, sizeof why) == -1)
+		goto failed;
+	e.done = e.h;
+	if (jpeg_rows_take(e.jr, e.orientation, &small, why, sizeof why) ==
+	    -1)
+		goto oom;
+	jpeg_rows_close(e.jr);
+	e.jr = NULL;
+	if ((rc = scaled_boxes(qs, &small, sa)) == 0 && sa->ncodes == before) {
 		v.gray = small.gray;
 		v.width = small.width;
 		v.height = small.height;
@@ -983,19 +1209,30 @@ scan_scaled(struct qrscan *qs, struct image_reader *r, unsigned w,
 		rc = zbar_view(qs, &v, 0, "scaled", sa);
 	}
 	image_free(&small);
+scaled:
+	jpeg_rows_close(e.jr);
+	qs->last.rows = (int)(100ULL * e.done / e.h);
 	for (int k = before; k < sa->ncodes; k++) {
 		sa->codes[k].x *= (int)denom;
 		sa->codes[k].y *= (int)denom;
 		sa->codes[k].w *= (int)denom;
 		sa->codes[k].h *= (int)denom;
 	}
-	if (rc == -1) {
-		snprintf(sa->status, sizeof sa->status, "error");
-		snprintf(sa->message, sizeof sa->message,
-		    "out of memory while decoding");
-		return -1;
-	}
+	if (rc == -1)
+		goto oom;
 	return 0;
+failed:
+	/* a corrupt file: what the rows above the fault held still counts */
+	jpeg_rows_close(e.jr);
+	e.jr = NULL;
+	rc = 0;
+	goto scaled;
+oom:
+	jpeg_rows_close(e.jr);
+	snprintf(sa->status, sizeof sa->status, "error");
+	snprintf(sa->message, sizeof sa->message,
+	    "out of memory while decoding");
+	return -1;
 }
 
 /*
@@ -1023,7 +1260,7 @@ scan_open(struct qrscan *qs, const char *path, int fd,
 	}
 	if (image_reader_format(r) == IMAGE_JPEG &&
 	    (unsigned long long)w * h >= QRSCAN_DCT_MIN) {
-		if (scan_scaled(qs, r, w, h, sa) == -1) {
+		if (scan_scaled(qs, r, w, h, opt, sa) == -1) {
 			image_reader_close(r);
 			qs->started = 0;
 			return -1;

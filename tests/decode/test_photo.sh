@@ -48,7 +48,7 @@ out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/big.jpg" \
 	2>"$TEST_TMP/err")
 expect_eq "4.3 MP photograph: read" "$out" "$URL"
 check "4.3 MP photograph: read at 1/2 (DCT scaling)" \
-	grep -q ', read at 1/2$' "$TEST_TMP/err"
+	grep -q ', read at 1/2 (' "$TEST_TMP/err"
 # a 12-MP phone photograph: read at 1/4 in the crop of the gate's region,
 # without the pass over the whole scaled view
 "$QRPHOTO" -o "$TEST_TMP/big12.jpg" --class tilt --seed 1 --width 4000 \
@@ -57,7 +57,24 @@ out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/big12.jpg" \
 	2>"$TEST_TMP/err")
 expect_eq "12 MP photograph: read" "$out" "$URL"
 check "12 MP photograph: read in the gate's region at 1/4, one pass" \
-	grep -q ', 1 regions, 1 passes, read at 1/4$' "$TEST_TMP/err"
+	grep -q ', 1 regions, 1 passes, read at 1/4 (' "$TEST_TMP/err"
+# the code ends at three quarters of the frame: the rows below it are
+# never decoded
+check "12 MP photograph: the decode ends before the last row" \
+	grep -Eq 'read at 1/4 \([1-9][0-9]?% of its rows decoded\)$' \
+	"$TEST_TMP/err"
+# the same photograph held sideways or upside down (EXIF orientation:
+# the rows arrive in the stored order, the code is read upright)
+for o in 3 6 8; do
+	"$TOOLS/mkjpeg" -i "$TEST_TMP/big12.jpg" -o "$TEST_TMP/big12-$o.jpg" \
+		--exif "$o" --quality 92
+	out=$("$DECODE" --verbose --no-gate --jobs 1 --image \
+		"$TEST_TMP/big12-$o.jpg" 2>"$TEST_TMP/err")
+	expect_eq "12 MP photograph, EXIF orientation $o: read" "$out" "$URL"
+	check "12 MP photograph, EXIF orientation $o: at 1/4, before the last row" \
+		grep -Eq 'read at 1/4 \([1-9][0-9]?% of its rows decoded\)$' \
+		"$TEST_TMP/err"
+done
 # a small photograph is read as it is
 out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/persp.jpg" \
 	2>"$TEST_TMP/err")
