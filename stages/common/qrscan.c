@@ -23,6 +23,8 @@
  *   flip     the page mirrored (a code photographed from behind)
  *   up       the page doubled (bilinear), when it is at most a megapixel
  *   sauvola  the page binarised by Sauvola's rule (mean and deviation)
+ *   rect     each finder triple's quadrilateral made square (qrrect.c)
+ *   upbox    each finder triple's region scaled x2 or x3 (qrrect.c)
  *
  * The default order, half,full,binhalf,bin,invhalf, was chosen by
  * measurement (bench/decode.sh, 200 pages at 200 dpi, --jobs 1):
@@ -79,6 +81,7 @@
 #include "jpeg.h"
 #include "log.h"
 #include "qrgate.h"
+#include "qrrect.h"
 #include "qrscan.h"
 #include "qrzxing.h"
 
@@ -104,11 +107,11 @@
 
 enum pass_kind { PASS_TOP, PASS_FULL, PASS_HALF, PASS_BIN, PASS_BINHALF,
                  PASS_INV, PASS_INVHALF, PASS_ZXING, PASS_FLIP, PASS_UP,
-                 PASS_SAUVOLA };
+                 PASS_SAUVOLA, PASS_RECT, PASS_UPBOX };
 
 static const char *pass_names[] = { "top", "full", "half", "bin", "binhalf",
                                     "inv", "invhalf", "zxing", "flip", "up",
-                                    "sauvola" };
+                                    "sauvola", "rect", "upbox" };
 
 struct qrscan {
 	zbar_image_scanner_t *scanner;
@@ -604,6 +607,7 @@ run_pass(struct qrscan *qs, enum pass_kind kind, const struct view *page,
     struct scan_attachment *sa)
 {
 	struct view v, half;
+	int i;
 
 	switch (kind) {
 	case PASS_TOP:
@@ -637,6 +641,14 @@ run_pass(struct qrscan *qs, enum pass_kind kind, const struct view *page,
 		if (make_sauvola(qs, page, &v) == -1)
 			return -1;
 		return zbar_view(qs, &v, 0, pass_names[kind], sa);
+	case PASS_RECT:
+	case PASS_UPBOX:
+		for (i = 0; i < qs->npasses && qs->passes[i] != PASS_ZXING; i++)
+			;       /* zxing-cpp on the views too when it is a pass */
+		return qrrect_scan(qs->scanner, i < qs->npasses,
+		    kind == PASS_RECT ? QRRECT_RECTIFY : QRRECT_ENLARGE,
+		    page->gray, page->width, page->height, page->scale,
+		    pass_names[kind], sa);
 	case PASS_FLIP: {
 		int before = sa->ncodes, n;
 
