@@ -86,7 +86,7 @@
 #include "qrzxing.h"
 
 #define QRSCAN_MAX_PASSES 12
-#define QRSCAN_DEFAULT_PASSES "half,full,binhalf,bin,invhalf,zxing,sauvola"
+#define QRSCAN_DEFAULT_PASSES "half,full,binhalf,bin,invhalf,zxing,sauvola,rect"
 /*
  * JPEGs of QRSCAN_DCT_MIN pixels and more are looked at DCT-scaled first
  * (scan_scaled), at the smallest scale that keeps QRSCAN_DCT_PIXELS

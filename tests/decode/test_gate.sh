@@ -69,6 +69,6 @@ done
 # --no-gate runs the cascade anyway (what a verification report gets)
 "$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/none-text.png" \
 	>/dev/null 2>"$TEST_TMP/err"
-check "--no-gate runs all seven passes on a page without code" \
-	grep -q ' 7 passes$' "$TEST_TMP/err"
+check "--no-gate runs all eight passes on a page without code" \
+	grep -q ' 8 passes$' "$TEST_TMP/err"
 finish

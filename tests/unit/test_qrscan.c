@@ -124,7 +124,7 @@ main(void)
 	CHECK(qrscan_last(qs)->passes == 0 && qrscan_last(qs)->gated,
 	    "gated: no pass ran");
 	CHECK(scan(qs, &img, &whole, &sa) == 0 &&
-	    qrscan_last(qs)->passes == 7, "not gated: all seven passes ran");
+	    qrscan_last(qs)->passes == 8, "not gated: all eight passes ran");
 
 	/* the budget: spent after the first pass, the rest is not run */
 	{
@@ -135,7 +135,7 @@ main(void)
 		    strstr(sa.message, "decoding took longer than") != NULL,
 		    "budget spent: error \"%s\"", sa.message);
 		CHECK(qrscan_last(qs)->over_budget &&
-		    qrscan_last(qs)->passes < 7,
+		    qrscan_last(qs)->passes < 8,
 		    "budget spent: the cascade stopped (%d passes)",
 		    qrscan_last(qs)->passes);
 	}
@@ -143,7 +143,7 @@ main(void)
 		struct qrscan_options roomy = { NULL, 0, 0, 600 };
 
 		CHECK(scan(qs, &img, &roomy, &sa) == 0 &&
-		    qrscan_last(qs)->passes == 7 &&
+		    qrscan_last(qs)->passes == 8 &&
 		    !qrscan_last(qs)->over_budget,
 		    "a budget not spent changes nothing");
 	}
