@@ -974,6 +974,9 @@ struct early {
 	const unsigned char *gray;
 	unsigned w, h;          /* the stored raster */
 	unsigned done;          /* rows decoded */
+	unsigned looked;        /* rows decoded at the gate's last look */
+	int candidates;         /* the finder candidates it saw */
+	unsigned overlap;       /* rows of a finder cut at a band's edge */
 	int orientation;        /* EXIF, 1..8 */
 	struct qrgate_box tried[QRSCAN_EARLY_TRIED];
 	int ntried;
@@ -1043,8 +1046,9 @@ early_read(struct qrscan *qs, struct early *e, const struct qrgate_box *bx,
 
 /*
  * early_extent - the rows BX (a box of GR, placed over rows from BAND0
- * on, cut by the last row decoded or by the band's top, at neither
- * side) would cover were they all seen: add_box's box is the finder
+ * on, cut by the last row decoded when BOTTOM_CUT, or by the band's or
+ * the image's top, at neither side) would cover were they all seen, as
+ * far as it is cut: add_box's box is the finder
  * centres' square with the same margin on every side, so a box whose
  * top is not cut is as tall as it is wide; one cut at its top begins a
  * third of its width above the topmost finder centre in it and ends two
@@ -1055,7 +1059,7 @@ early_read(struct qrscan *qs, struct early *e, const struct qrgate_box *bx,
  */
 static int
 early_extent(const struct qrgate_result *gr, int band0, int h,
-    struct qrgate_box *bx)
+    int bottom_cut, struct qrgate_box *bx)
 {
 	int top = -1, wd = bx->x1 - bx->x0;
 
@@ -1076,13 +1080,18 @@ early_extent(const struct qrgate_result *gr, int band0, int h,
 	if (top == -1)
 		return 0;
 	bx->y0 = top - wd / 3 > 0 ? top - wd / 3 : 0;
-	bx->y1 = top + wd * 2 / 3 < h ? top + wd * 2 / 3 : h;
+	if (bottom_cut)
+		bx->y1 = top + wd * 2 / 3 < h ? top + wd * 2 / 3 : h;
 	return 1;
 }
 
 /*
  * early_look - the gate over the last rows decoded of E (a band of half
- * the view: a code taller than that waits for the whole view), then one
+ * the view: a code taller than that waits for the whole view; after a
+ * look that saw no finder candidate at all, only the rows since, and a
+ * finder's height above them: every finder of a code completed now is
+ * there, and a page without a code is not looked at five times over),
+ * then one
  * zbar pass on each box it places, as scaled_boxes does on the whole
  * view. A box cut by the last row decoded is a code seen whole (its
  * three finders are in) whose margin is not yet: early_extent says how
@@ -1097,12 +1106,19 @@ early_look(struct qrscan *qs, struct early *e, struct scan_attachment *sa)
 {
 	struct qrgate_result gr;
 	unsigned band0 = e->done > e->h / QRSCAN_BAND_PART ?
-	    e->done - e->h / QRSCAN_BAND_PART : 0;
+	    e->done - e->h / QRSCAN_BAND_PART : 0, seen;
 	int found = 0, last = (int)e->done;
 
+	if (e->looked && !e->candidates) {
+		/* the last look saw no finder: no code began above it */
+		seen = e->looked > e->overlap ? e->looked - e->overlap : 0;
+		band0 = seen > band0 ? seen : band0;
+	}
 	if (qrgate_scan(qs->gate, e->gray + (size_t)band0 * e->w, e->w,
 	    e->done - band0, e->w, 1, &gr) == -1)
 		return -1;
+	e->looked = e->done;
+	e->candidates = gr.ncandidates;
 	qs->last.candidates = gr.ncandidates;
 	qs->last.confirmed = gr.nconfirmed;
 	qs->last.triples = gr.ntriples;
@@ -1110,13 +1126,15 @@ early_look(struct qrscan *qs, struct early *e, struct scan_attachment *sa)
 		return 0;
 	for (int b = 0; b < gr.nboxes; b++) {
 		struct qrgate_box bx = gr.box[b];
-		int n, cut;
+		int n, bottom_cut, cut;
 
 		bx.y0 += (int)band0;
 		bx.y1 += (int)band0;
-		cut = (bx.y1 >= last && e->done < e->h) || bx.y0 == (int)band0;
+		bottom_cut = bx.y1 >= last && e->done < e->h;
+		cut = bottom_cut || (band0 > 0 && bx.y0 == (int)band0);
 		if (cut && (bx.x0 == 0 || bx.x1 == (int)e->w ||
-		    !early_extent(&gr, (int)band0, (int)e->h, &bx)))
+		    !early_extent(&gr, (int)band0, (int)e->h, bottom_cut,
+		    &bx)))
 			continue;
 		tighten(&bx, (int)e->w, (int)e->h);
 		if ((long long)(bx.x1 - bx.x0) * (bx.y1 - bx.y0) * 3 >=
@@ -1189,6 +1207,7 @@ scan_scaled(struct qrscan *qs, struct image_reader *r, unsigned w,
 	qs->last.scale = (int)denom;
 	e.gray = jpeg_rows_gray(e.jr);
 	strip = e.h / QRSCAN_STRIPS ? e.h / QRSCAN_STRIPS : 1;
+	e.overlap = strip / 2;
 	for (unsigned k = QRSCAN_STRIP_FIRST; k < QRSCAN_STRIPS; k++) {
 		if (k * strip <= e.done)
 			continue;
