@@ -3,6 +3,7 @@
  * white, broken files), scan_escape, and decode.xml's round trip.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -262,6 +263,90 @@ test_scanresult(void)
 	free(back);
 }
 
+/*
+ * thp_eligible - 1 when the mapping holding P may be backed by huge pages
+ * (its "THPeligible" in /proc/self/smaps), 0 when not, -1 when unknown
+ */
+static int
+thp_eligible(const void *p)
+{
+	FILE *fp = fopen("/proc/self/smaps", "r");
+	char line[512];
+	uintptr_t a = (uintptr_t)p, lo, hi;
+	int in = 0, got = -1, v;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if (sscanf(line, "%jx-%jx ", (uintmax_t *)&lo,
+		    (uintmax_t *)&hi) == 2 && strchr(line, '-') <
+		    strchr(line, ' '))
+			in = lo <= a && a < hi;
+		else if (in && sscanf(line, "THPeligible: %d", &v) == 1)
+			got = v;
+	}
+	fclose(fp);
+	return got;
+}
+
+/* thp_mode - the kernel's transparent huge page mode, or "" */
+static const char *
+thp_mode(char *buf, size_t size)
+{
+	FILE *fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128], *a, *b;
+
+	buf[0] = '\0';
+	if (fp == NULL)
+		return buf;
+	if (fgets(line, sizeof line, fp) != NULL &&
+	    (a = strchr(line, '[')) != NULL && (b = strchr(a, ']')) != NULL) {
+		*b = '\0';
+		snprintf(buf, size, "%s", a + 1);
+	}
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * test_pixels - image_pixels_alloc: small buffers as malloc's, big ones
+ * 2 MB-aligned in a mapping that may get huge pages; image_scratch keeps
+ * the contents when it grows past the threshold
+ */
+static void
+test_pixels(void)
+{
+	size_t big = (size_t)2480 * 3508, have = 0;     /* 300-dpi A4 */
+	unsigned char *p, *s = NULL;
+	char mode[32];
+
+	p = image_pixels_alloc(1000);
+	CHECK(p != NULL, "a small pixel buffer");
+	memset(p, 1, 1000);
+	free(p);
+	p = image_pixels_alloc(big);
+	CHECK(p != NULL && (uintptr_t)p % (2UL << 20) == 0,
+	    "a page's pixel buffer is aligned to 2 MB");
+	memset(p, 1, big);
+	thp_mode(mode, sizeof mode);
+	if (strcmp(mode, "madvise") == 0 || strcmp(mode, "always") == 0)
+		CHECK(thp_eligible(p) == 1, "a page's pixel buffer may get "
+		    "huge pages (THP mode %s)", mode);
+	else
+		printf("ok - # SKIP huge pages: THP mode \"%s\"\n", mode);
+	free(p);
+	CHECK(image_scratch(&s, &have, 100) == 0 && have == 100,
+	    "a small scratch buffer");
+	memset(s, 7, 100);
+	CHECK(image_scratch(&s, &have, big) == 0 && have == big &&
+	    s[0] == 7 && s[99] == 7 && (uintptr_t)s % (2UL << 20) == 0,
+	    "grown to a page: contents kept, aligned to 2 MB");
+	memset(s, 1, big);
+	CHECK(image_scratch(&s, &have, 50) == 0 && have == big,
+	    "a smaller request keeps the buffer");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -273,6 +358,7 @@ main(void)
 	test_broken();
 	test_escape();
 	test_scanresult();
+	test_pixels();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		return 1;
