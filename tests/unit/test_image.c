@@ -1,13 +1,16 @@
 /*
  * test_image.c - the image module (every PNG layout to gray, alpha on
- * white, broken files), scan_escape, and decode.xml's round trip.
+ * white, broken files; pixel buffers in huge pages, a JPEG read through
+ * a mapping), scan_escape, and decode.xml's round trip.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
 #include <png.h>
 
 #include "image.h"
@@ -347,6 +350,80 @@ test_pixels(void)
 	free(s);
 }
 
+/* mapped - the number of mappings of PATH in this process */
+static int
+mapped(const char *path)
+{
+	FILE *fp = fopen("/proc/self/maps", "r");
+	char line[4096];
+	size_t n = strlen(path);
+	int count = 0;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		size_t len = strcspn(line, "\n");
+
+		if (len >= n && memcmp(line + len - n, path, n) == 0)
+			count++;
+	}
+	fclose(fp);
+	return count;
+}
+
+/*
+ * test_mapped - a JPEG's bytes are the file mapped read-only while its
+ * reader is open (not a copy: a worker's fresh memory), unmapped at close,
+ * and it decodes the same
+ */
+static void
+test_mapped(void)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr e;
+	struct image_reader *r;
+	struct image img;
+	unsigned char row[64], *buf = NULL;
+	unsigned long size = 0;
+	unsigned w, h;
+	char path[300], why[256];
+	FILE *fp;
+
+	c.err = jpeg_std_error(&e);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &buf, &size);
+	c.image_width = 64;
+	c.image_height = 16;
+	c.input_components = 1;
+	c.in_color_space = JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	jpeg_start_compress(&c, TRUE);
+	while (c.next_scanline < 16) {
+		JSAMPROW rp = row;
+
+		memset(row, c.next_scanline < 8 ? 0 : 255, sizeof row);
+		jpeg_write_scanlines(&c, &rp, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	snprintf(path, sizeof path, "%s/mapped.jpg", tmpdir);
+	fp = fopen(path, "wb");
+	CHECK(fp != NULL && fwrite(buf, 1, size, fp) == size &&
+	    fclose(fp) == 0, "a JPEG written");
+	free(buf);
+	CHECK(image_reader_open(path, &r, &w, &h, why, sizeof why) == 0 &&
+	    w == 64 && h == 16, "the JPEG opens");
+	CHECK(mapped(path) == 1, "its bytes are the file mapped");
+	CHECK(image_reader_rows(r, h, why, sizeof why) == 0,
+	    "it decodes from the mapping");
+	image_reader_take(r, &img);
+	image_reader_close(r);
+	CHECK(img.gray != NULL && img.gray[0] < 32 &&
+	    img.gray[15 * 64 + 63] > 224, "its pixels are right");
+	image_free(&img);
+	CHECK(mapped(path) == 0, "unmapped when the reader closes");
+}
+
 int
 main(void)
 {
@@ -359,6 +436,7 @@ main(void)
 	test_escape();
 	test_scanresult();
 	test_pixels();
+	test_mapped();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		return 1;
