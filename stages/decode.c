@@ -46,6 +46,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,6 +591,38 @@ decode_stage(const struct config *cfg, const struct decode_args *args)
 	return 0;
 }
 
+/*
+ * zbar passes the bytes of every code it reads through iconv (its
+ * qrdectxt.c opens converters from ISO8859-1, SJIS and BIG5 to UTF-8),
+ * and each of those is a module that iconv_open loads: gconv's cache
+ * file mapped and a dlopen each. In a worker forked for one file that was
+ * done again for every file that held a code (strace: three dlopens a
+ * worker). Opened here, before the first worker is forked, and kept open
+ * until the end, the modules are in every worker's memory from the fork
+ * on; zbar's own iconv_open then finds them loaded. Without the modules
+ * (an iconv_open that fails) nothing changes: zbar's fails the same way.
+ */
+static iconv_t converters[3];
+
+/* converters_open - load zbar's text converters once, in the stage */
+static void
+converters_open(void)
+{
+	static const char *const from[] = { "ISO8859-1", "SJIS", "BIG5" };
+
+	for (size_t i = 0; i < sizeof from / sizeof from[0]; i++)
+		converters[i] = iconv_open("UTF-8", from[i]);
+}
+
+/* converters_close - release them */
+static void
+converters_close(void)
+{
+	for (size_t i = 0; i < sizeof converters / sizeof converters[0]; i++)
+		if (converters[i] != (iconv_t)-1 && converters[i] != NULL)
+			iconv_close(converters[i]);
+}
+
 /* extra_option - decode's own options */
 static int
 extra_option(int opt, const char *arg, void *ctx)
@@ -634,10 +667,12 @@ main(int argc, char **argv)
 	}
 	xml_init();
 	xml_lock_down();
+	converters_open();
 	if (args.image_mode)
 		status = decode_images(&cfg, &args, argv + argi, argc - argi);
 	else
 		status = decode_stage(&cfg, &args);
+	converters_close();
 	config_free(&cfg);
 	xml_cleanup();
 	return status;

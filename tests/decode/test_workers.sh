@@ -79,6 +79,16 @@ else
 		test "$faults" -lt 2000
 fi
 
+# --- 3c. zbar's text converters are loaded once, by the stage -----------
+# (zbar opens iconv converters for every code it reads; each worker used
+# to load their modules again: three dlopens a worker)
+LD_DEBUG=files "$DECODE" --jobs 1 --image "$TEST_TMP/page.png" \
+	"$TEST_TMP/page.png" >"$TEST_TMP/codes" 2>"$TEST_TMP/ld.log"
+expect_eq "two files with codes in two workers: both read" \
+	"$(cat "$TEST_TMP/codes")" "crash-then-read"$'\n'"crash-then-read"
+expect_eq "the SJIS converter was loaded once, not once a worker" \
+	"$(grep -c 'calling init: .*gconv/SJIS\.so' "$TEST_TMP/ld.log")" 1
+
 # --- 4. as root the workers run as the configured user --------------------
 if [ "$(id -u)" -eq 0 ]; then
 	got=$(CREDPIPE_TEST_WORKER_ID=1 "$DECODE" --image "$TEST_TMP/page.png" 2>&1)
