@@ -2,8 +2,10 @@
 # tests/decode/test_photo.sh - QR codes on phone photographs (qrphoto
 # makes them, as bench/photo.sh does): the photo passes of a verification
 # report's whole cascade, each shown on a photograph the zbar passes
-# alone cannot read, and a large JPEG read DCT-scaled. How many codes each
-# pass gains, and what it costs, is measured in bench/photo.sh, not here.
+# alone cannot read, and a large JPEG read DCT-scaled, its decode ended
+# below the code, in any EXIF orientation (qrwhere: the code's box in the
+# upright photograph). How many codes each pass gains, and what it
+# costs, is measured in bench/photo.sh, not here.
 . "$(dirname "$0")/../lib.sh"
 
 DECODE=$BIN/decode
@@ -63,17 +65,39 @@ check "12 MP photograph: read in the gate's region at 1/4, one pass" \
 check "12 MP photograph: the decode ends before the last row" \
 	grep -Eq 'read at 1/4 \([1-9][0-9]?% of its rows decoded\)$' \
 	"$TEST_TMP/err"
-# the same photograph held sideways or upside down (EXIF orientation:
-# the rows arrive in the stored order, the code is read upright)
-for o in 3 6 8; do
+# the same photograph held sideways, upside down or mirrored (EXIF
+# orientation: the rows arrive in the stored order, the code is read
+# upright)
+orients="1 3 6 8 2 7"
+for o in $orients; do
 	"$TOOLS/mkjpeg" -i "$TEST_TMP/big12.jpg" -o "$TEST_TMP/big12-$o.jpg" \
 		--exif "$o" --quality 92
+done
+for o in 3 6 8; do
 	out=$("$DECODE" --verbose --no-gate --jobs 1 --image \
 		"$TEST_TMP/big12-$o.jpg" 2>"$TEST_TMP/err")
 	expect_eq "12 MP photograph, EXIF orientation $o: read" "$out" "$URL"
 	check "12 MP photograph, EXIF orientation $o: at 1/4, before the last row" \
 		grep -Eq 'read at 1/4 \([1-9][0-9]?% of its rows decoded\)$' \
 		"$TEST_TMP/err"
+done
+# where the code is: the box of the upright photograph whatever the
+# stored orientation (within 4 scaled pixels: each file is encoded anew)
+files=()
+for o in $orients; do files+=("$TEST_TMP/big12-$o.jpg"); done
+"$TOOLS/qrwhere" "${files[@]}" >"$TEST_TMP/where" 2>&1
+for o in $orients; do
+	check "12 MP photograph, EXIF orientation $o: the code's box as upright" \
+		awk -v f="$TEST_TMP/big12-$o.jpg" '
+		NR == 1 { up = $5 }     # orientation 1, stored upright
+		$1 == f { got = $5 }
+		END {
+			if (split(up, a, ",") != 4 || split(got, b, ",") != 4)
+				exit 1
+			for (i = 1; i <= 4; i++)
+				if (a[i] - b[i] > 16 || b[i] - a[i] > 16)
+					exit 1
+		}' "$TEST_TMP/where"
 done
 # a small photograph is read as it is
 out=$("$DECODE" --verbose --no-gate --jobs 1 --image "$TEST_TMP/persp.jpg" \
