@@ -1047,43 +1047,81 @@ early_read(struct qrscan *qs, struct early *e, const struct qrgate_box *bx,
 }
 
 /*
- * early_extent - the rows BX (a box of GR, placed over rows from BAND0
- * on, cut by the last row decoded when BOTTOM_CUT, or by the band's or
- * the image's top, at neither side) would cover were they all seen, as
- * far as it is cut: add_box's box is the finder
- * centres' square with the same margin on every side, so a box whose
- * top is not cut is as tall as it is wide; one cut at its top begins a
- * third of its width above the topmost finder centre in it and ends two
- * thirds below (the margin is a third of the width for an upright code,
- * 0.29 for a 45-degree one; tighten takes 0.23 of the height again).
- * The rows above the band are decoded: only the gate did not look
- * there. 0 when no candidate lies in it.
+ * early_code - where the code of a box cut by the band is: the three
+ * finder candidates of GR in BX (rows from BAND0 on) that are most like
+ * one code's corners (two sides from one corner, as equal and as square
+ * as they come), the fourth corner completed, and 8 modules around the
+ * four centres (a finder's half and a quiet zone) plus a twentieth of
+ * the side for perspective, into BX, clipped to W×H. The candidates are
+ * measured, not the gate's box: its margin is the gate's own choice
+ * (qrgate.c add_box) and says nothing of where the code ends. 0 when no
+ * three candidates in BX look like a code's.
  */
 static int
-early_extent(const struct qrgate_result *gr, int band0, int h,
-    int bottom_cut, struct qrgate_box *bx)
+early_code(const struct qrgate_result *gr, int band0, int w, int h,
+    struct qrgate_box *bx)
 {
-	int top = -1, wd = bx->x1 - bx->x0;
+	const struct qrgate_candidate *in[12];
+	int n = 0, best[3] = { -1, -1, -1 }, mod = 1, pad, side;
+	double best_score = 0.6;
+	int xs[4], ys[4];
 
-	if (bx->y0 > band0) {
-		/* its top is not cut: as tall as it is wide */
-		bx->y1 = bx->y0 + wd < h ? bx->y0 + wd : h;
-		return 1;
-	}
-
-	for (int i = 0; i < gr->ncandidates; i++) {
+	for (int i = 0; i < gr->ncandidates && n < 12; i++) {
 		const struct qrgate_candidate *c = &gr->c[i];
-		int y = c->y + band0;
 
-		if (c->x >= bx->x0 && c->x < bx->x1 && y >= bx->y0 &&
-		    y < bx->y1 && (top == -1 || y < top))
-			top = y;
+		if (c->x >= bx->x0 && c->x < bx->x1 && c->y + band0 >= bx->y0 &&
+		    c->y + band0 < bx->y1)
+			in[n++] = c;
 	}
-	if (top == -1)
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			for (int k = j + 1; k < n; k++)
+				for (int r = 0; r < 3; r++) {
+					const struct qrgate_candidate *t[3] =
+					    { in[i], in[j], in[k] };
+					const struct qrgate_candidate *a = t[r],
+					    *b = t[(r + 1) % 3], *c = t[(r + 2) % 3];
+					double ux = b->x - a->x, uy = b->y - a->y;
+					double vx = c->x - a->x, vy = c->y - a->y;
+					double lu = sqrt(ux * ux + uy * uy);
+					double lv = sqrt(vx * vx + vy * vy);
+					double score;
+
+					if (lu < 7.0 * a->module ||
+					    lv < 7.0 * a->module)
+						continue;
+					score = fabs(ux * vx + uy * vy) / (lu * lv) +
+					    fabs(lu - lv) / (lu > lv ? lu : lv);
+					if (score < best_score) {
+						best_score = score;
+						best[0] = (int)(a - gr->c);
+						best[1] = (int)(b - gr->c);
+						best[2] = (int)(c - gr->c);
+					}
+				}
+	if (best[0] == -1)
 		return 0;
-	bx->y0 = top - wd / 3 > 0 ? top - wd / 3 : 0;
-	if (bottom_cut)
-		bx->y1 = top + wd * 2 / 3 < h ? top + wd * 2 / 3 : h;
+	for (int i = 0; i < 3; i++) {
+		xs[i] = gr->c[best[i]].x;
+		ys[i] = gr->c[best[i]].y + band0;
+		mod = gr->c[best[i]].module > mod ? gr->c[best[i]].module : mod;
+	}
+	xs[3] = xs[1] + xs[2] - xs[0];
+	ys[3] = ys[1] + ys[2] - ys[0];
+	side = (int)hypot(xs[1] - xs[0], ys[1] - ys[0]);
+	pad = 8 * mod + side / 20;
+	bx->x0 = bx->x1 = xs[0];
+	bx->y0 = bx->y1 = ys[0];
+	for (int i = 1; i < 4; i++) {
+		bx->x0 = xs[i] < bx->x0 ? xs[i] : bx->x0;
+		bx->x1 = xs[i] > bx->x1 ? xs[i] : bx->x1;
+		bx->y0 = ys[i] < bx->y0 ? ys[i] : bx->y0;
+		bx->y1 = ys[i] > bx->y1 ? ys[i] : bx->y1;
+	}
+	bx->x0 = bx->x0 - pad > 0 ? bx->x0 - pad : 0;
+	bx->y0 = bx->y0 - pad > 0 ? bx->y0 - pad : 0;
+	bx->x1 = bx->x1 + pad + 1 < w ? bx->x1 + pad + 1 : w;
+	bx->y1 = bx->y1 + pad + 1 < h ? bx->y1 + pad + 1 : h;
 	return 1;
 }
 
@@ -1096,10 +1134,10 @@ early_extent(const struct qrgate_result *gr, int band0, int h,
  * then one
  * zbar pass on each box it places, as scaled_boxes does on the whole
  * view. A box cut by the last row decoded is a code seen whole (its
- * three finders are in) whose margin is not yet: early_extent says how
- * far down it reaches, and the rows down to there are decoded for it;
- * one cut at the band's top (the margin above a code is a whole side)
- * is placed the same way; a box cut at a side waits for more rows. The
+ * three finders are in) whose margin is not yet: early_code places the
+ * code from its finders, and the rows down to there are decoded for it;
+ * one cut at the band's top (the gate's margin above a code is more
+ * than a side) is placed the same way. The
  * codes found, or -1 (SA says why: out of memory or a corrupt file,
  * which the full decode will name again).
  */
@@ -1134,11 +1172,11 @@ early_look(struct qrscan *qs, struct early *e, struct scan_attachment *sa)
 		bx.y1 += (int)band0;
 		bottom_cut = bx.y1 >= last && e->done < e->h;
 		cut = bottom_cut || (band0 > 0 && bx.y0 == (int)band0);
-		if (cut && (bx.x0 == 0 || bx.x1 == (int)e->w ||
-		    !early_extent(&gr, (int)band0, (int)e->h, bottom_cut,
-		    &bx)))
+		if (!cut)
+			tighten(&bx, (int)e->w, (int)e->h);
+		else if (!early_code(&gr, (int)band0, (int)e->w, (int)e->h,
+		    &bx))
 			continue;
-		tighten(&bx, (int)e->w, (int)e->h);
 		if ((long long)(bx.x1 - bx.x0) * (bx.y1 - bx.y0) * 3 >=
 		    (long long)e->w * e->h * 2 || early_tried(e, &bx))
 			continue;
