@@ -46,10 +46,11 @@ int image_load_gray(const char *path, struct image *img, char *why,
     size_t size);
 /*
  * image_pixels_alloc - N bytes for pixels (free() releases them); from
- * IMAGE_HUGE_MIN bytes on, aligned and advised as transparent huge pages
- * (fewer page faults in a fresh worker); NULL when out of memory
+ * IMAGE_HUGE_MIN bytes on, in whole 2 MB pages, aligned and advised as
+ * transparent huge pages (fewer page faults in a fresh worker); NULL when
+ * out of memory
  */
-#define IMAGE_HUGE_MIN (4UL * 1024 * 1024)
+#define IMAGE_HUGE_MIN (2UL * 1024 * 1024)
 void *image_pixels_alloc(size_t n);
 /*
  * image_scratch - grow the scratch buffer *BUFP (HAVE bytes now) to at

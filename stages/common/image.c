@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,27 +536,32 @@ image_probe_fd(int fd, unsigned *w, unsigned *h, char *why, size_t size)
  * been touched before: every 4 KB of a 300-dpi A4 page (8.7 MB of gray)
  * is a page fault that the kernel must zero and account, about 2,100 a
  * page, and at exit as many to unmap. A buffer of IMAGE_HUGE_MIN bytes
- * or more is therefore aligned to 2 MB and its whole 2 MB pages are
- * advised as transparent huge pages (where the kernel's THP mode is
- * "madvise", Debian's default; with "always" the advice changes nothing,
- * with "never" it is ignored): five faults instead of 2,100, and fewer
- * TLB misses in the passes that sweep the image. The tail past the last
- * whole 2 MB stays in small pages, so no more memory is resident than
- * with malloc(). bench/night.sh measured it (README, "Limits of the
- * workers").
+ * or more (a 200-dpi A4 page is 3.9 MB) is therefore allocated in whole
+ * 2 MB pages, aligned, and advised as transparent huge pages (where the
+ * kernel's THP mode is "madvise", as on the development machine; with
+ * "always" the advice changes nothing, with "never" it is ignored): a
+ * handful of faults instead of thousands, and fewer TLB misses in the
+ * passes that sweep the image. Rounding up to whole huge pages costs at most 2 MB of
+ * memory a buffer (a worker's peak stayed at 15.5-16 MB); leaving the
+ * tail in small pages left half of a 200-dpi page's faults. Measured
+ * with bench/night.sh's pages (README, "Limits of the workers").
  */
 void *
 image_pixels_alloc(size_t n)
 {
 	const size_t huge = 2UL * 1024 * 1024;
+	size_t whole;
 	void *p;
 
 	if (n < IMAGE_HUGE_MIN)
 		return malloc(n);
-	if (posix_memalign(&p, huge, n) != 0)
+	if (n > SIZE_MAX - huge)
+		return NULL;
+	whole = (n + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, whole) != 0)
 		return NULL;
 	/* advice only: a kernel without THP leaves the buffer as it is */
-	(void)madvise(p, n & ~(huge - 1), MADV_HUGEPAGE);
+	(void)madvise(p, whole, MADV_HUGEPAGE);
 	return p;
 }
 

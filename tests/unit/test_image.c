@@ -338,6 +338,15 @@ test_pixels(void)
 	else
 		printf("ok - # SKIP huge pages: THP mode \"%s\"\n", mode);
 	free(p);
+	p = image_pixels_alloc((size_t)1654 * 2339);    /* 200-dpi A4 */
+	CHECK(p != NULL && (uintptr_t)p % (2UL << 20) == 0,
+	    "a 200-dpi page's buffer is in whole huge pages too");
+	memset(p, 1, (size_t)1654 * 2339);
+	if (strcmp(mode, "madvise") == 0 || strcmp(mode, "always") == 0)
+		CHECK(thp_eligible(p) == 1 &&
+		    thp_eligible(p + (2UL << 20)) == 1,
+		    "its tail past 2 MB may get a huge page as well");
+	free(p);
 	CHECK(image_scratch(&s, &have, 100) == 0 && have == 100,
 	    "a small scratch buffer");
 	memset(s, 7, 100);
