@@ -86,18 +86,12 @@ const unsigned char *image_reader_gray(const struct image_reader *r);
 void image_reader_take(struct image_reader *r, struct image *img);
 /* image_reader_format - what the file is (PNG, JPEG or PDF) */
 enum image_format image_reader_format(const struct image_reader *r);
-/*
- * image_reader_scaled - a JPEG decoded at 1/DENOM of its size (DCT
- * scaling: 2, 4 or 8) into IMG, upright, beside the reader's own rows.
- * 0, or -1 with WHY (not a JPEG, or corrupt).
- */
-int image_reader_scaled(struct image_reader *r, unsigned denom,
-    struct image *img, char *why, size_t size);
 struct jpeg_rows;
 /*
- * image_reader_scaled_rows - the same decode row by row in the stored
- * orientation, *W×*H (jpeg.h's jpeg_rows: read, take, close, which may
- * come before the last row); *ORIENTATION the EXIF tag to show it with.
+ * image_reader_scaled_rows - a JPEG decoded at 1/DENOM of its size (DCT
+ * scaling: 2, 4 or 8) row by row in the stored orientation, *W×*H
+ * (jpeg.h's jpeg_rows: read, take, close, which may come before the
+ * last row); *ORIENTATION the EXIF tag to show it with.
  * 0, or -1 with WHY.
  */
 int image_reader_scaled_rows(struct image_reader *r, unsigned denom,

@@ -761,25 +761,9 @@ image_reader_format(const struct image_reader *r)
 }
 
 /*
- * image_reader_scaled - a JPEG decoded at 1/DENOM of its size (DCT
- * scaling: 2, 4 or 8) into IMG, upright, beside the reader's own rows
- * (which it does not touch). 0, or -1 with WHY (not a JPEG, or corrupt).
- */
-int
-image_reader_scaled(struct image_reader *r, unsigned denom,
-    struct image *img, char *why, size_t size)
-{
-	if (r->format != IMAGE_JPEG) {
-		text_say(why, size, "only a JPEG can be decoded scaled");
-		return -1;
-	}
-	return jpeg_decode_gray(r->data, r->len, &r->jpeg_header, denom, img,
-	    why, size);
-}
-
-/*
- * image_reader_scaled_rows - the same decode row by row, stored
- * orientation, to be ended early (jpeg_rows); *ORIENTATION the EXIF tag
+ * image_reader_scaled_rows - a JPEG decoded at 1/DENOM of its size (DCT
+ * scaling) row by row, in the stored orientation, to be ended early
+ * (jpeg_rows); *ORIENTATION the EXIF tag
  */
 int
 image_reader_scaled_rows(struct image_reader *r, unsigned denom,
