@@ -311,17 +311,19 @@ write_all(int fd, const unsigned char *buf, size_t len)
 	return 0;
 }
 
-/* worker_main - the child: confine, work, answer; never returns */
+/*
+ * worker_main - the child of PARENT: confine, work, answer; never
+ * returns
+ */
 static void
-worker_main(const struct sandbox_limits *lim, int fd, int answer,
-    sandbox_fn fn, void *arg)
+worker_main(const struct sandbox_limits *lim, pid_t parent, int fd,
+    int answer, sandbox_fn fn, void *arg)
 {
 	struct sandbox_msg out;
 	unsigned long base;
 	enum sandbox_end e;
 
 	signal(SIGPIPE, SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* content as 0, the answer as 1, stderr kept, nothing else */
 	if (fd != -1 && fd != 0 && dup2(fd, 0) == -1)
 		_exit(EXIT_CONFINE);
@@ -339,6 +341,16 @@ worker_main(const struct sandbox_limits *lim, int fd, int answer,
 		_exit(EXIT_CONFINE);
 	if (drop_user(lim) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ==
 	    -1)
+		_exit(EXIT_CONFINE);
+	/*
+	 * The worker dies with the stage. Linux clears the parent-death
+	 * signal when the credentials change, so it is asked for only now,
+	 * after drop_user: asked before, a root stage killed by an operator
+	 * left its workers running as the worker user, a hung one for ever.
+	 * A stage that died before this line has made PARENT's child an
+	 * orphan already.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(EXIT_CONFINE);
 	if (getenv("CREDPIPE_TEST_WORKER_ID") != NULL) {
 		/* test hook: say who the worker runs as, on stderr */
@@ -422,7 +434,7 @@ sandbox_run(const struct sandbox_limits *lim, int fd, sandbox_fn fn,
 {
 	long long deadline;
 	int pipefd[2], got, status;
-	pid_t pid;
+	pid_t pid, parent;
 
 	memset(reply, 0, sizeof *reply);
 	if (!lim->enabled) {
@@ -434,11 +446,12 @@ sandbox_run(const struct sandbox_limits *lim, int fd, sandbox_fn fn,
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		fatal("cannot make a pipe for a worker");
 	deadline = now_ms() + (long long)lim->time_s * 1000;
+	parent = getpid();
 	if ((pid = fork()) == -1)
 		fatal("cannot start a worker");
 	if (pid == 0) {
 		close(pipefd[0]);
-		worker_main(lim, fd, pipefd[1], fn, arg);
+		worker_main(lim, parent, fd, pipefd[1], fn, arg);
 	}
 	close(pipefd[1]);
 	got = read_answer(pipefd[0], deadline, reply);

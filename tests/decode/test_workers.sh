@@ -3,7 +3,7 @@
 # the finder-pattern bomb ends at the time limit, alone and in a run where
 # every other dossier is decided; a page too big for a small memory limit
 # says so; a worker that crashes is a result and the stage goes on; as
-# root the workers run as the configured user.
+# root the workers run as the configured user and die with their stage.
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=tests/e2e/helpers.sh
 . "$(dirname "$0")/../e2e/helpers.sh"
@@ -105,6 +105,31 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 	got=$("$DECODE" --worker-user root --image "$TEST_TMP/page.png" 2>&1)
 	expect_eq "WORKER_USER root is refused (78)" "$?" 78
+	# a killed stage takes its worker with it, although the worker runs
+	# as another user (a change of credentials clears the parent-death
+	# signal: it must be asked for after the change)
+	"$DECODE" --no-gate --worker-time 30 --image "$TEST_TMP/bomb.png" \
+		>/dev/null 2>&1 &
+	stage=$!
+	worker=
+	for _ in $(seq 50); do
+		worker=$(pgrep -P "$stage" | head -n 1)
+		[ -n "$worker" ] && break
+		sleep 0.1
+	done
+	kill -KILL "$stage"
+	wait "$stage" 2>/dev/null
+	for _ in $(seq 30); do
+		[ -n "$worker" ] && kill -0 "$worker" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "a worker was started for the bomb" test -n "$worker"
+	if [ -n "$worker" ] && kill -0 "$worker" 2>/dev/null; then
+		not_ok "the worker of a killed stage ended with it"
+		kill -KILL "$worker" 2>/dev/null
+	else
+		ok "the worker of a killed stage ended with it"
+	fi
 	# a spool file the worker's user cannot open is still decoded: the
 	# stage opens it and hands the worker the descriptor
 	chmod 600 "$TEST_TMP/page.png"
