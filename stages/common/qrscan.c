@@ -782,6 +782,31 @@ box_area(const struct qrgate_result *gr)
 }
 
 /*
+ * crop_view - the box BX of the raster GRAY (rows STRIDE bytes apart)
+ * copied into the scanner's crop buffer, as V at scale 1: the gate's
+ * regions and the early look's boxes are read as images of their own.
+ * 0, or -1 out of memory.
+ */
+static int
+crop_view(struct qrscan *qs, const unsigned char *gray, size_t stride,
+    const struct qrgate_box *bx, struct view *v)
+{
+	unsigned w = (unsigned)(bx->x1 - bx->x0);
+	unsigned h = (unsigned)(bx->y1 - bx->y0);
+
+	if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) == -1)
+		return -1;
+	for (unsigned y = 0; y < h; y++)
+		memcpy(qs->crop + (size_t)y * w, gray +
+		    (size_t)(bx->y0 + (int)y) * stride + bx->x0, w);
+	v->gray = qs->crop;
+	v->width = w;
+	v->height = h;
+	v->scale = 1;
+	return 0;
+}
+
+/*
  * boxes - the cascade on each region where the gate placed a code, as
  * its own small image (a code and its quiet zone are a few percent of a
  * page, so even a false candidate costs little). 0 or -1 (SA says why).
@@ -793,24 +818,17 @@ boxes(struct qrscan *qs, const struct image *img,
 {
 	for (int b = 0; b < gr->nboxes; b++) {
 		const struct qrgate_box *bx = &gr->box[b];
-		unsigned w = (unsigned)(bx->x1 - bx->x0);
-		unsigned h = (unsigned)(bx->y1 - bx->y0);
-		struct view v = { NULL, w, h, 1 };
+		struct view v;
 		int before = sa->ncodes;
 
 		if (over_budget(qs, opt, sa))
 			return -1;
-		if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) ==
-		    -1) {
+		if (crop_view(qs, img->gray, img->width, bx, &v) == -1) {
 			snprintf(sa->status, sizeof sa->status, "error");
 			snprintf(sa->message, sizeof sa->message,
 			    "out of memory while decoding");
 			return -1;
 		}
-		for (unsigned y = 0; y < h; y++)
-			memcpy(qs->crop + (size_t)y * w, img->gray +
-			    (size_t)(bx->y0 + (int)y) * img->width + bx->x0, w);
-		v.gray = qs->crop;
 		qs->last.regions++;
 		if (passes(qs, &v, opt, sa) == -1)
 			return -1;
@@ -940,19 +958,11 @@ scaled_boxes(struct qrscan *qs, const struct image *small,
 		return 0;
 	for (int b = 0; b < gr.nboxes; b++) {
 		const struct qrgate_box *bx = &gr.box[b];
-		unsigned w, h;
-		struct view v = { NULL, 0, 0, 1 };
+		struct view v;
 		int before = sa->ncodes, n;
 
-		v.width = w = (unsigned)(bx->x1 - bx->x0);
-		v.height = h = (unsigned)(bx->y1 - bx->y0);
-		if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) ==
-		    -1)
+		if (crop_view(qs, small->gray, small->width, bx, &v) == -1)
 			return -1;
-		for (unsigned y = 0; y < h; y++)
-			memcpy(qs->crop + (size_t)y * w, small->gray +
-			    (size_t)(bx->y0 + (int)y) * small->width + bx->x0, w);
-		v.gray = qs->crop;
 		qs->last.regions++;
 		qs->last.passes++;
 		if ((n = zbar_view(qs, &v, 0, "scaled", sa)) == -1)
@@ -1014,21 +1024,16 @@ static int
 early_read(struct qrscan *qs, struct early *e, const struct qrgate_box *bx,
     struct scan_attachment *sa)
 {
-	unsigned w = (unsigned)(bx->x1 - bx->x0), h = (unsigned)(bx->y1 - bx->y0);
 	int ub[4] = { bx->x0, bx->y0, bx->x1, bx->y1 };
 	unsigned char *upright = NULL;
-	struct view v = { NULL, w, h, 1 };
+	struct view v;
 	int before = sa->ncodes, n;
 
-	if (image_scratch(&qs->crop, &qs->crop_size, (size_t)w * h + 1) == -1)
+	if (crop_view(qs, e->gray, e->w, bx, &v) == -1)
 		return -1;
-	for (unsigned y = 0; y < h; y++)
-		memcpy(qs->crop + (size_t)y * w, e->gray +
-		    (size_t)(bx->y0 + (int)y) * e->w + bx->x0, w);
-	v.gray = qs->crop;
 	if (e->orientation != 1) {
-		if ((upright = jpeg_orient(qs->crop, w, h, e->orientation,
-		    &v.width, &v.height)) == NULL)
+		if ((upright = jpeg_orient(qs->crop, v.width, v.height,
+		    e->orientation, &v.width, &v.height)) == NULL)
 			return -1;
 		v.gray = upright;
 	}
